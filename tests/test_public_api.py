@@ -35,7 +35,7 @@ def test_list_and_create_generators() -> None:
 def test_unknown_generator_and_parameter_are_named() -> None:
     import pytest
 
-    with pytest.raises(simulacra.ParameterError, match="available: .*gaussian_copula"):
+    with pytest.raises(simulacra.ParameterError, match=r"available: .*gaussian_copula"):
         simulacra.create_generator("nope")
     with pytest.raises(simulacra.ParameterError, match="margnals"):
         simulacra.create_generator("gaussian_copula", margnals="empirical")

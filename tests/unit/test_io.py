@@ -90,7 +90,7 @@ def test_unwritable_output(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OutputError):
         write_table(pd.DataFrame({"a": [1]}), blocker / "sub" / "out.csv")
-    with pytest.raises(OutputError, match="extension|must end"):
+    with pytest.raises(OutputError, match=r"extension|must end"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.xlsx")
 
 

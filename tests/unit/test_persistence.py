@@ -66,7 +66,7 @@ def test_tampered_arrays(model_dir: Path) -> None:
     blob = bytearray((model_dir / "arrays.npz").read_bytes())
     blob[len(blob) // 2] ^= 0xFF
     (model_dir / "arrays.npz").write_bytes(bytes(blob))
-    with pytest.raises(ModelFileError, match="hash|damaged"):
+    with pytest.raises(ModelFileError, match=r"hash|damaged"):
         read_model(model_dir)
     (model_dir / "arrays.npz").unlink()
     with pytest.raises(ModelFileError, match="lacks"):

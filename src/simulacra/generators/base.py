@@ -36,7 +36,7 @@ def data_fingerprint(data: pd.DataFrame) -> dict[str, Any]:
     """Shape and column names of the training data, hashed; no cell values."""
     desc = json.dumps({"columns": [str(c) for c in data.columns], "dtypes": [str(t) for t in data.dtypes]})
     return {
-        "n_rows": int(len(data)),
+        "n_rows": len(data),
         "n_columns": int(data.shape[1]),
         "columns_sha256": hashlib.sha256(desc.encode()).hexdigest(),
     }
@@ -117,10 +117,7 @@ class Generator(ABC):
         """
         self._check_fitted()
         _check_n(n)
-        if random_state is None:
-            rng = self._sample_rng
-        else:
-            rng = check_random_state(random_state)
+        rng = self._sample_rng if random_state is None else check_random_state(random_state)
         return pd.concat(list(self.sample_chunks(n, rng=rng, progress=progress)), ignore_index=True)
 
     def sample_chunks(

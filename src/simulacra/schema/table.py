@@ -187,7 +187,7 @@ class TableSchema:
     def from_dict(cls, data: Mapping[str, Any], where: str = "schema") -> TableSchema:
         if not isinstance(data, Mapping) or data.get("format") != SCHEMA_FORMAT:
             raise SchemaError(
-                f"{where} is not a simulacra schema (no \"format\": \"{SCHEMA_FORMAT}\"); "
+                f'{where} is not a simulacra schema (no "format": "{SCHEMA_FORMAT}"); '
                 "create one with `simulacra profile DATA -o schema.json`"
             )
         version = data.get("version")
@@ -218,9 +218,7 @@ class TableSchema:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SchemaError(
-                f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
+            raise SchemaError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
         return cls.from_dict(data, where=where)
 
     def save(self, path: str | Path) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +30,7 @@ from ..schema import ColumnSpec
 __all__ = ["ColumnTransformer", "ModelColumn", "ModelColumnType"]
 
 
-class ModelColumnType(str, Enum):
+class ModelColumnType(StrEnum):
     CONTINUOUS = "continuous"
     DISCRETE = "discrete"
 

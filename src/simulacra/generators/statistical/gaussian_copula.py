@@ -6,12 +6,13 @@ see :mod:`._marginals`); discrete columns are intervals of the normal with width
 frequencies; dependence is the correlation of the normal scores (see :mod:`._copula_math` for how
 nominal columns are ordered and placed so that one latent dimension carries their relations).
 
-A single Gaussian dependence cannot express "Husband implies Male and Married" together with
-"Wife implies Female and Married". With ``stratify="auto"`` the generator therefore fits a *mixture of
-copulas*: one per level of the discrete column most associated with the others (largest sum of
-Cramér's V, among columns with three or more levels), each with its own marginals and correlation, weighted by the level's frequency. Levels
-with fewer than ``min_stratum_rows`` rows share one pooled stratum. On Adult this lifts the contingency
-similarity of the strongly related pairs from 0.86 to about 0.95 (benchmarks/adult_copula.py).
+A single Gaussian dependence cannot express "Husband implies Male and Married" together
+with "Wife implies Female and Married". With ``stratify="auto"`` the generator therefore fits a
+*mixture of copulas*: one per level of the discrete column most associated with the others (largest
+sum of Cramér's V, among columns with three or more levels), each with its own marginals and
+correlation, weighted by the level's frequency. Levels with fewer than ``min_stratum_rows`` rows share
+one pooled stratum. On Adult this lifts the contingency similarity of the strongly related pairs from
+0.89 to about 0.96 (benchmarks/adult_copula.py).
 
 >>> gen = GaussianCopulaGenerator(random_state=0).fit(df)
 >>> gen.sample(1000)
@@ -46,7 +47,8 @@ class GaussianCopulaGenerator(Generator):
     ----------
     marginals : ``"auto"`` (empirical unless a scipy family fits as well as a fresh sample), ``"empirical"``
         or ``"parametric"`` (best-fitting family by KS distance).
-    stratify : ``"auto"`` (the discrete column of three or more levels with the largest sum of Cramér's V), ``"none"``, or a column name.
+    stratify : ``"auto"`` (the discrete column of three or more levels with the largest sum of
+        Cramér's V), ``"none"``, or a column name.
     min_stratum_rows : levels with fewer training rows are pooled into one stratum; ``None`` means
         n_rows / 50 kept within 30..300 (so small tables still separate their main levels).
     n_quantiles : size of each empirical quantile grid.
