@@ -26,9 +26,8 @@ import pandas as pd
 from .._random import child_seed
 from ..errors import ParameterError, SchemaError
 from ..schema import PiiType
-from ._common import BaseTransformer, HashSet, is_text_dtype, null_column, object_na, read_null
-from .base import ModelColumn
-from .identifier import IdSpace, hash_keys, write_values
+from ._common import HashSet, is_text_dtype, object_na, read_null
+from .identifier import IdentifierTransformer, IdSpace, hash_keys, write_values
 
 __all__ = ["PiiTransformer"]
 
@@ -76,8 +75,10 @@ def _pool(fake: Any, method: str, size: int) -> np.ndarray:
     return np.array([fn() for _ in range(size)], dtype=object)
 
 
-class PiiTransformer(BaseTransformer):
-    """PII column -> only ``<name>.null`` (when it has missing cells); inverse draws surrogates."""
+class PiiTransformer(IdentifierTransformer):
+    """PII column -> only ``<name>.null`` (when it has missing cells); inverse draws surrogates.
+
+    Model columns and ``transform`` are the identifier's; fitting and the inverse differ."""
 
     name = "pii"
 
@@ -94,29 +95,17 @@ class PiiTransformer(BaseTransformer):
         self.pii_type_ = kind
         self.locale_ = self.spec.locale or self.locale or "en_US"
         shaped = kind in _SHAPED or not is_text_dtype(self.dtype_)
-        self.space_: IdSpace | None = IdSpace.learn(observed, self.spec.pattern) if shaped else None
+        self.shape_space_: IdSpace | None = IdSpace.learn(observed, self.spec.pattern) if shaped else None
         self.taken_ = HashSet.build(hash_keys(observed), rng)
         self.fitted_ = True
         return self
-
-    @property
-    def output_columns(self) -> list[ModelColumn]:
-        self._check_fitted()
-        return [null_column(self.col)] if self.has_null_ else []
-
-    def transform(self, data: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        self._check_fitted()
-        self._check_data(data)
-        if not self.has_null_:
-            return {}
-        return {f"{self.col}.null": data[self.col].isna().to_numpy(dtype=np.int64)}
 
     def inverse_transform(self, model: Mapping[str, np.ndarray], n: int, rng: np.random.Generator) -> pd.DataFrame:
         self._check_fitted()
         missing = read_null(model, self.col, n, self.has_null_)
         m = int((~missing).sum())
-        if self.space_ is not None:
-            values = self.space_.draw(m, self.taken_, rng, unique=self.unique_)
+        if self.shape_space_ is not None:
+            values = self.shape_space_.draw(m, self.taken_, rng, unique=self.unique_)
         else:
             values = self._surrogates(m, rng)
         return pd.DataFrame({self.col: write_values(values, missing, self.dtype_, self.na_)})
@@ -198,7 +187,7 @@ class PiiTransformer(BaseTransformer):
             "unique": self.unique_,
             "pii_type": self.pii_type_,
             "locale": self.locale_,
-            "space": self.space_.to_state() if self.space_ is not None else None,
+            "space": self.shape_space_.to_state() if self.shape_space_ is not None else None,
             "taken": self.taken_.to_state(),
         }
 
@@ -210,6 +199,6 @@ class PiiTransformer(BaseTransformer):
         self.pii_type_ = str(state["pii_type"])
         self.locale_ = str(state["locale"])
         space = state.get("space")
-        self.space_ = IdSpace(space) if space is not None else None
+        self.shape_space_ = IdSpace(space) if space is not None else None
         self.taken_ = HashSet.from_state(state["taken"])
         self.fitted_ = True
