@@ -21,6 +21,7 @@ from .errors import (
     SchemaError,
     SimulacraError,
 )
+from .evaluation.suite import Evaluation, evaluate
 from .generators.base import Generator, load
 from .io import read_table, write_table
 from .registry import create_generator, describe_generators, list_generators
@@ -30,6 +31,7 @@ from .schema.profile import profile
 __all__ = [
     "ColumnKind",
     "ColumnSpec",
+    "Evaluation",
     "Generator",
     "GeoFormat",
     "InputError",
@@ -46,6 +48,7 @@ __all__ = [
     "__version__",
     "create_generator",
     "describe_generators",
+    "evaluate",
     "list_generators",
     "load",
     "profile",

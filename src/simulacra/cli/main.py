@@ -13,13 +13,14 @@ import time
 import typing
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .. import __version__
-from ..errors import ParameterError, SimulacraError
+from ..errors import ParameterError, SchemaError, SimulacraError
 from ..progress import NO_PROGRESS, ProgressCallback
 from ._render import RichProgress, console, err_console, schema_table
 
@@ -36,6 +37,9 @@ EXIT_INTERNAL = 1
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Random seed; the same seed gives the same output.")]
+Target = Annotated[
+    str | None, typer.Option("--target", "-t", help="Column to predict, for the utility metrics (TSTR).")
+]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -238,9 +242,7 @@ def sample(
         with _progress(quiet) as progress:
             _stream_sample(gen, rows, output, used, progress)
         if not quiet:
-            console.print(
-                f"{rows:,} rows written to {output} in {time.perf_counter() - start:.1f} s (seed {used})"
-            )
+            console.print(f"{rows:,} rows written to {output} in {time.perf_counter() - start:.1f} s (seed {used})")
 
     _guard(body)
 
@@ -250,15 +252,40 @@ def run(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="Input table (.csv, .tsv, .parquet).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("simulacra-output"),
-    rows: Annotated[int | None, typer.Option("--rows", "-n", help="Rows to generate (default: as many as the input).")] = None,
-    schema_path: Annotated[Path | None, typer.Option("--schema", "-s", help="Schema JSON to use instead of profiling.")] = None,
+    rows: Annotated[
+        int | None, typer.Option("--rows", "-n", help="Rows to generate (default: as many as the input).")
+    ] = None,
+    schema_path: Annotated[
+        Path | None, typer.Option("--schema", "-s", help="Schema JSON to use instead of profiling.")
+    ] = None,
     generator: GeneratorName = "gaussian_copula",
     fmt: Annotated[str, typer.Option("--format", help="Synthetic file format: csv, tsv or parquet.")] = "csv",
+    target: Target = None,
+    holdout_fraction: Annotated[
+        float,
+        typer.Option("--holdout-fraction", help="Share of rows set aside (not fitted on) to evaluate against."),
+    ] = 0.2,
+    no_evaluate: Annotated[bool, typer.Option("--no-evaluate", help="Fit on every row and write no report.")] = False,
     seed: Seed = None,
     quiet: Quiet = False,
 ) -> None:
-    """Profile, fit and sample in one go: OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format>."""
-    _guard(lambda: _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args)))
+    """Profile, fit, sample and evaluate in one go.
+
+    Sets aside a holdout (--holdout-fraction, stratified on --target), fits on the rest, samples as many rows
+    and writes OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format> and OUTPUT/report/ (report.html,
+    report.json). With --no-evaluate it fits on every row and writes no report.
+    """
+    options = RunOptions(target=target, holdout_fraction=holdout_fraction, evaluate=not no_evaluate)
+    _guard(lambda: _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The holdout and evaluation step of `run`."""
+
+    target: str | None = None
+    holdout_fraction: float = 0.2
+    evaluate: bool = True
 
 
 def _run(
@@ -271,28 +298,50 @@ def _run(
     seed: int | None,
     quiet: bool,
     extra: list[str],
+    options: RunOptions = RunOptions(),
 ) -> None:
     from ..generators.base import _check_n
     from ..registry import create_generator
     from ..schema.profile import profile as run_profile
+    from ..validation import check_frame
 
     if fmt not in ("csv", "tsv", "parquet"):
         raise ParameterError(f"--format {fmt!r}; choose csv, tsv or parquet")
     if output.exists() and not output.is_dir():
         raise ParameterError(f"output '{output}' is a file; give a folder")
+    if not 0.0 <= options.holdout_fraction < 1.0:
+        raise ParameterError(
+            f"--holdout-fraction is {options.holdout_fraction}; give a share in [0, 1), e.g. 0.2 (0: no holdout)"
+        )
     params = _parse_params(generator, extra)
     used = _seed(seed)
     gen = create_generator(generator, random_state=used, **params)
     frame = _read(data)
-    n = rows if rows is not None else len(frame)
+    check_frame(frame)
+    if options.target is not None and options.target not in frame.columns:
+        raise SchemaError(
+            f"--target '{options.target}' is not a column of '{data}'; its columns are {list(frame.columns)}"
+        )
+    train, holdout = frame, None
+    if options.evaluate and options.holdout_fraction > 0:
+        train, holdout = _split(frame, options.holdout_fraction, options.target, used)
+    n = rows if rows is not None else len(train)
     _check_n(n)
     timings = {}
+    evaluation = None
     with _progress(quiet) as progress:
         start = time.perf_counter()
-        schema = _load_schema(schema_path) or run_profile(frame)
+        schema = _load_schema(schema_path)
+        if schema is None:
+            # the whole input is profiled first so that its problems (mixed types ...) are found whichever
+            # side of the split they fall on; the model then gets the schema of its training rows only,
+            # so that nothing of the holdout (a category, a bound) reaches it
+            schema = run_profile(frame)
+            if holdout is not None:
+                schema = run_profile(train)
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
-        gen.fit(frame, schema, progress=progress)
+        gen.fit(train, schema, progress=progress)
         timings["fit"] = time.perf_counter() - start
         output.mkdir(parents=True, exist_ok=True)
         schema.save(output / "schema.json")
@@ -301,13 +350,113 @@ def _run(
         synth_path = output / f"synthetic.{fmt}"
         _stream_sample(gen, n, synth_path, used, progress)
         timings["sample"] = time.perf_counter() - start
+        if options.evaluate:
+            from ..evaluation.suite import describe_generator, evaluate
+            from ..report import write_report
+
+            start = time.perf_counter()
+            evaluation = evaluate(
+                train,
+                _read(synth_path),
+                schema,
+                holdout=holdout,
+                target=options.target,
+                random_state=used,
+                progress=progress,
+            )
+            evaluation.generator = describe_generator(gen)
+            write_report(evaluation, output / "report")
+            timings["evaluate"] = time.perf_counter() - start
     if not quiet:
         console.print(schema_table(schema, title=f"{data.name}: {len(frame):,} rows x {frame.shape[1]} columns"))
-        console.print(
+        line = (
             f"profile {timings['profile']:.1f} s, fit {timings['fit']:.1f} s ({generator}), "
-            f"sample {timings['sample']:.1f} s; seed {used}"
+            f"sample {timings['sample']:.1f} s"
         )
-        console.print(f"wrote {synth_path} ({n:,} rows), {output / 'schema.json'}, {output / 'model'}/")
+        if "evaluate" in timings:
+            line += f", evaluate {timings['evaluate']:.1f} s"
+        console.print(line + f"; seed {used}")
+        if holdout is not None:
+            console.print(f"fitted on {len(train):,} rows; {len(holdout):,} rows held out to evaluate against")
+        if evaluation is not None:
+            from ..report.terminal import summary_tables
+
+            console.print(summary_tables(evaluation))
+        written = f"wrote {synth_path} ({n:,} rows), {output / 'schema.json'}, {output / 'model'}/"
+        if evaluation is not None:
+            written += f", {output / 'report'}/ (report.html, report.json)"
+        console.print(written)
+
+
+def _split(frame: Any, fraction: float, target: str | None, seed: int) -> tuple[Any, Any]:
+    """Training and holdout parts, seeded, stratified on ``target`` where every class has 2+ rows."""
+    import math
+
+    from sklearn.model_selection import train_test_split
+
+    n_holdout = math.ceil(fraction * len(frame))
+    if len(frame) - n_holdout < 2 or n_holdout < 1:
+        raise ParameterError(
+            f"the input has {len(frame)} rows: too few to set aside a holdout of {fraction:.0%} and fit on the rest; "
+            "use more rows, another --holdout-fraction, or --no-evaluate"
+        )
+    positions = list(range(len(frame)))
+    stratify = None
+    if target is not None:
+        labels = frame[target].astype("object").where(frame[target].notna(), "<missing>").astype(str)
+        counts = labels.value_counts()
+        if counts.min() >= 2 and len(counts) <= min(n_holdout, len(frame) - n_holdout):
+            stratify = labels.to_numpy()
+    train_pos, hold_pos = train_test_split(positions, test_size=n_holdout, random_state=seed % 2**32, stratify=stratify)
+    return frame.iloc[sorted(train_pos)].reset_index(drop=True), frame.iloc[sorted(hold_pos)].reset_index(drop=True)
+
+
+@app.command()
+def evaluate(
+    real: Annotated[Path, typer.Option("--real", help="The real table the generator was fitted on.")],
+    synthetic: Annotated[Path, typer.Option("--synthetic", help="The synthetic table.")],
+    holdout: Annotated[
+        Path | None, typer.Option("--holdout", help="Real rows the generator did not see (privacy, utility).")
+    ] = None,
+    target: Target = None,
+    schema_path: Annotated[Path | None, typer.Option("--schema", "-s", help="Schema JSON of the real table.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Report folder to write.")] = Path("report"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of subsamples, bootstraps and models.")] = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Judge a synthetic table against the real one: OUTPUT/report.html and OUTPUT/report.json."""
+
+    def body() -> None:
+        from ..evaluation.suite import evaluate as run_evaluate
+        from ..report import write_report
+
+        if output.exists() and not output.is_dir():
+            raise ParameterError(f"output '{output}' is a file; give a folder")
+        frames = {"real": _read(real), "synthetic": _read(synthetic)}
+        hold = _read(holdout) if holdout is not None else None
+        schema = _load_schema(schema_path)
+        start = time.perf_counter()
+        with _progress(quiet) as progress:
+            evaluation = run_evaluate(
+                frames["real"],
+                frames["synthetic"],
+                schema,
+                holdout=hold,
+                target=target,
+                random_state=seed,
+                progress=progress,
+            )
+        write_report(evaluation, output)
+        if not quiet:
+            from ..report.terminal import summary_tables
+
+            console.print(summary_tables(evaluation))
+            console.print(
+                f"evaluated in {time.perf_counter() - start:.1f} s; report written to "
+                f"{output / 'report.html'} and {output / 'report.json'}"
+            )
+
+    _guard(body)
 
 
 @app.command()
@@ -315,14 +464,14 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("demo-output"),
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole pipeline on the bundled demo table (an excerpt of UCI Adult)."""
+    """Run the whole pipeline on the bundled demo table (an excerpt of UCI Adult), evaluated on income."""
     from importlib import resources
 
     def body() -> None:
         path = Path(str(resources.files("simulacra") / "data" / "adult_sample.csv"))
         if not quiet:
             console.print(f"demo data: {path} (UCI Adult excerpt, CC BY 4.0)")
-        _run(path, output, None, None, "gaussian_copula", "csv", 0, quiet, [])
+        _run(path, output, None, None, "gaussian_copula", "csv", 0, quiet, [], RunOptions(target="income"))
 
     _guard(body)
 

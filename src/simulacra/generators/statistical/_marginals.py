@@ -23,6 +23,8 @@ __all__ = ["FAMILIES", "Marginal", "fit_marginal"]
 # scipy families tried for "parametric"/"auto"; location/scale fitted, shape by maximum likelihood
 FAMILIES = ("norm", "uniform", "gamma", "lognorm", "beta", "truncnorm")
 _FIT_ROWS = 2000  # parametric fits on a seeded subsample: MLE on 26k rows costs seconds, not accuracy
+# each grid point summarises at least this many rows: a grid as fine as the data would replay it
+_ROWS_PER_QUANTILE = 10
 
 
 class Marginal:
@@ -58,8 +60,8 @@ class Marginal:
 
 
 def _empirical(x: np.ndarray, n_quantiles: int) -> Marginal:
-    # never more grid points than half the rows: the grid summarises, it does not store the column
-    k = int(max(2, min(n_quantiles, len(x) // 2 + 1)))
+    # each grid point stands for at least _ROWS_PER_QUANTILE rows: the grid summarises, it does not store
+    k = int(max(2, min(n_quantiles, len(x) // _ROWS_PER_QUANTILE + 1)))
     return Marginal("empirical", grid=np.quantile(x, np.linspace(0.0, 1.0, k)))
 
 
