@@ -36,6 +36,8 @@ register(
     "simulacra.generators.statistical.gaussian_copula:GaussianCopulaGenerator",
     "Gaussian copula over per-column marginals; fast statistical baseline",
 )
+register("gan", "simulacra.generators.deep.gan:GANGenerator", "conditional tabular GAN (CTGAN-style)", extra="deep")
+register("vae", "simulacra.generators.deep.vae:VAEGenerator", "tabular variational autoencoder (TVAE)", extra="deep")
 
 
 def list_generators() -> list[str]:
