@@ -36,6 +36,19 @@ EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 1
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
+Region = Annotated[
+    Path | None,
+    typer.Option("--region", help="GeoJSON file: synthetic points of geo columns stay inside its polygons."),
+]
+Bbox = Annotated[
+    str | None, typer.Option("--bbox", help="minlon,minlat,maxlon,maxlat: synthetic points stay inside this box.")
+]
+GeoMinDistance = Annotated[
+    float | None,
+    typer.Option(
+        "--geo-min-distance", help="Metres kept between synthetic points and real points alone in their cell."
+    ),
+]
 Seed = Annotated[int | None, typer.Option("--seed", help="Random seed; the same seed gives the same output.")]
 Target = Annotated[
     str | None, typer.Option("--target", "-t", help="Column to predict, for the utility metrics (TSTR).")
@@ -171,6 +184,50 @@ def _load_schema(schema_path: Path | None) -> Any:
     return TableSchema.load(schema_path)
 
 
+def _geo_schema(schema: Any, frame: Any, region: Path | None, bbox: str | None, min_distance: float | None) -> Any:
+    """The schema with the geo options of the command line written into its geo columns (profiled if needed)."""
+    if region is None and bbox is None and min_distance is None:
+        return schema
+    import json
+
+    from ..schema import ColumnKind
+    from ..schema.profile import profile as run_profile
+
+    if region is not None and bbox is not None:
+        raise ParameterError("give --region or --bbox, not both")
+    changes: dict[str, Any] = {}
+    if region is not None:
+        from ..io import read_text
+
+        try:
+            changes["region"] = json.loads(read_text(region, what="region file"))
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"--region '{region}' is not valid JSON ({exc.msg}); give a GeoJSON file") from None
+    if bbox is not None:
+        try:
+            values = [float(v) for v in bbox.split(",")]
+        except ValueError:
+            values = []
+        if len(values) != 4:
+            raise ParameterError(f"--bbox {bbox!r}; give minlon,minlat,maxlon,maxlat, e.g. -10,35,5,44")
+        changes["region"] = {"bbox": values}
+    if min_distance is not None:
+        if min_distance < 0:
+            raise ParameterError(f"--geo-min-distance {min_distance}; give metres >= 0")
+        changes["geo_min_distance_m"] = float(min_distance)
+    schema = schema if schema is not None else run_profile(frame)
+    geo = schema.of_kind(ColumnKind.GEO)
+    if not geo:
+        raise ParameterError("--region, --bbox and --geo-min-distance apply to geo columns; the table has none")
+    if "region" in changes:
+        from ..transformers._geo_cells import parse_region
+
+        parse_region(changes["region"], where="--region/--bbox")
+    for spec in geo:
+        schema = schema.replace_column(spec.with_(**changes))
+    return schema
+
+
 @app.command(context_settings=_EXTRA)
 def fit(
     ctx: typer.Context,
@@ -178,6 +235,9 @@ def fit(
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")] = Path("model"),
     schema_path: Annotated[Path | None, typer.Option("--schema", "-s", help="Schema JSON from `profile`.")] = None,
     generator: GeneratorName = "gaussian_copula",
+    region: Region = None,
+    bbox: Bbox = None,
+    geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
 ) -> None:
@@ -189,7 +249,7 @@ def fit(
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
         frame = _read(data)
-        schema = _load_schema(schema_path)
+        schema = _geo_schema(_load_schema(schema_path), frame, region, bbox, geo_min_distance)
         start = time.perf_counter()
         with _progress(quiet) as progress:
             gen.fit(frame, schema, progress=progress)
@@ -253,7 +313,7 @@ def run(
     data: Annotated[Path, typer.Argument(help="Input table (.csv, .tsv, .parquet).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("simulacra-output"),
     rows: Annotated[
-        int | None, typer.Option("--rows", "-n", help="Rows to generate (default: as many as the input).")
+        int | None, typer.Option("--rows", "-n", help="Rows to generate (default: as many as the rows fitted on).")
     ] = None,
     schema_path: Annotated[
         Path | None, typer.Option("--schema", "-s", help="Schema JSON to use instead of profiling.")
@@ -266,6 +326,9 @@ def run(
         typer.Option("--holdout-fraction", help="Share of rows set aside (not fitted on) to evaluate against."),
     ] = 0.2,
     no_evaluate: Annotated[bool, typer.Option("--no-evaluate", help="Fit on every row and write no report.")] = False,
+    region: Region = None,
+    bbox: Bbox = None,
+    geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
 ) -> None:
@@ -275,7 +338,12 @@ def run(
     and writes OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format> and OUTPUT/report/ (report.html,
     report.json). With --no-evaluate it fits on every row and writes no report.
     """
-    options = RunOptions(target=target, holdout_fraction=holdout_fraction, evaluate=not no_evaluate)
+    options = RunOptions(
+        target=target,
+        holdout_fraction=holdout_fraction,
+        evaluate=not no_evaluate,
+        geo=(region, bbox, geo_min_distance),
+    )
     _guard(lambda: _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options))
 
 
@@ -286,6 +354,8 @@ class RunOptions:
     target: str | None = None
     holdout_fraction: float = 0.2
     evaluate: bool = True
+    geo: tuple[Path | None, str | None, float | None] = (None, None, None)
+    """--region, --bbox, --geo-min-distance."""
 
 
 def _run(
@@ -339,6 +409,7 @@ def _run(
             schema = run_profile(frame)
             if holdout is not None:
                 schema = run_profile(train)
+        schema = _geo_schema(schema, train, *options.geo)
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
         gen.fit(train, schema, progress=progress)

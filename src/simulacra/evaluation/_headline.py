@@ -7,7 +7,8 @@
   synthetic rows), reference: TRTR (the model trained on the real rows).
 - **privacy**: ``privacy.dcr_share`` beside its ideal (what a fresh real sample scores), and every privacy
   figure checked against its reference: a figure counts as a concern when its 95% interval lies wholly on
-  the bad side of the reference by more than :data:`PRIVACY_TOLERANCE`.
+  the bad side of the reference by more than :data:`PRIVACY_TOLERANCE` (``geo.proximity``, the share of
+  synthetic points within 50 m of a training point, included).
 
 Verdicts: "close to real data" when the score is within one point (0.01) of its reference, else
 "N points below real data" (points = 100 × the difference); for privacy "no sign of memorisation" or the
@@ -128,7 +129,7 @@ def privacy_headline(results: dict[str, MetricResult], reasons: dict[str, str]) 
         "share of synthetic rows closer to a training row than to a holdout row (DCR share) vs the share a "
         "fresh real sample shows; every privacy figure checked against its reference"
     )
-    privacy = {k: r for k, r in results.items() if k.startswith("privacy.")}
+    privacy = {k: r for k, r in results.items() if k.startswith("privacy.") or k == "geo.proximity"}
     if not privacy:
         why = reasons.get("privacy.dcr_share", "no privacy metric ran")
         return _missing("privacy", why, basis)

@@ -9,8 +9,9 @@
 Metrics are registered by key (their place in ``report.json``) as ``"module:Class"`` and imported only
 when run, so that a metric whose module is missing shows as "not available" instead of breaking the rest.
 Metrics that need a holdout (privacy, utility) or a target (utility) are listed as not evaluated, with
-the reason, when those are not given. Families ``text`` and ``geo`` are reserved for the text and geo
-metrics; until they exist, text and geo-text columns are listed as not evaluated by them.
+the reason, when those are not given. The ``geo`` metrics judge the geographic columns (and list
+themselves as not evaluated when the table has none). The family ``text`` is reserved for the text
+metrics; until they exist, text columns are listed as not evaluated by them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ FAMILIES = ("fidelity", "utility", "privacy", "text", "geo")
 _F = "simulacra.evaluation.fidelity"
 _P = "simulacra.evaluation.privacy"
 _U = "simulacra.evaluation.utility"
+_G = "simulacra.evaluation.geo"
 METRICS: dict[str, str] = {
     "fidelity.column_shapes": f"{_F}.shapes:ColumnShapes",
     "fidelity.missing_values": f"{_F}.shapes:MissingValues",
@@ -63,6 +65,10 @@ METRICS: dict[str, str] = {
     "privacy.singling_out": f"{_P}.singling_out:SinglingOut",
     "privacy.linkability": f"{_P}.linkability:Linkability",
     "privacy.attribute_inference": f"{_P}.inference:AttributeInference",
+    "geo.spatial_density": f"{_G}.density:SpatialDensity",
+    "geo.nearest_distance": f"{_G}.distance:NearestDistance",
+    "geo.morans_i": f"{_G}.autocorr:MoransI",
+    "geo.proximity": f"{_G}.distance:Proximity",
 }
 """Every metric: key -> ``"module:Class"``. The key is the metric's place in ``report.json``."""
 
@@ -70,7 +76,6 @@ NEEDS_HOLDOUT = ("privacy.", "utility.")
 NEEDS_TARGET = ("utility.",)
 RESERVED = {
     "text": "free-text metrics are not available yet (text issue)",
-    "geo": "geographic metrics are not available yet (geo issue)",
 }
 
 
@@ -116,8 +121,6 @@ class Evaluation:
         for spec in self.schema:
             if spec.kind is ColumnKind.TEXT:
                 out[spec.name]["text"] = RESERVED["text"]
-            elif spec.kind is ColumnKind.GEO:
-                out[spec.name]["geo"] = RESERVED["geo"]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +160,7 @@ class Evaluation:
             entry["seconds"] = _round(self.timings.get(key))
             out.setdefault(family, {})[name] = entry
         out["not_evaluated_columns"] = self.not_evaluated_columns()
-        out["reserved"] = {f: RESERVED[f] for f in ("text", "geo")}
+        out["reserved"] = dict(RESERVED)
         out["timings"] = {k: _round(v) for k, v in self.timings.items()}
         return out
 

@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "column_plot",
     "dcr_plot",
+    "geo_maps",
     "heatmap_plot",
     "importance_plot",
     "risk_plot",
@@ -242,4 +243,43 @@ def risk_plot(rows: Sequence[dict[str, Any]]) -> str | None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (bar), 95% interval (whiskers), reference (blue tick)", fontsize=7)
+    return _svg(fig)
+
+
+def geo_maps(cells: Sequence[str], real: Sequence[float], synthetic: Sequence[float], resolution: int) -> str | None:
+    """Real and synthetic shares per H3 cell side by side, and their difference (synthetic - real)."""
+    if not cells:
+        return None
+    import h3
+    from matplotlib.collections import PolyCollection
+
+    plt = _pyplot()
+    polys = [[(lng, lat) for lat, lng in h3.cell_to_boundary(c)] for c in cells]
+    r, s = np.asarray(real, dtype=float), np.asarray(synthetic, dtype=float)
+    xs = np.array([p[0] for poly in polys for p in poly])
+    ys = np.array([p[1] for poly in polys for p in poly])
+    aspect = 1.0 / max(math.cos(math.radians(float(np.mean(ys)))), 0.1)
+    with plt.rc_context({"font.size": 7}):
+        fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6), dpi=72)
+    top = float(max(r.max(), s.max(), 1e-12))
+    diff = s - r
+    lim = float(max(np.abs(diff).max(), 1e-12))
+    panels = (
+        ("real (training)", r, "Blues", 0.0, top),
+        ("synthetic", s, "Blues", 0.0, top),
+        ("synthetic − real", diff, "RdBu_r", -lim, lim),
+    )
+    for ax, (title, values, cmap, lo, hi) in zip(axes, panels, strict=True):
+        coll = PolyCollection(polys, array=values, cmap=cmap, edgecolors="none")
+        coll.set_clim(lo, hi)
+        ax.add_collection(coll)
+        ax.set_xlim(xs.min(), xs.max())
+        ax.set_ylim(ys.min(), ys.max())
+        ax.set_aspect(aspect)
+        ax.set_title(title, fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.set_xlabel("longitude", fontsize=7)
+        fig.colorbar(coll, ax=ax, shrink=0.7).ax.tick_params(labelsize=6)
+    axes[0].set_ylabel("latitude", fontsize=7)
+    fig.suptitle(f"share of points per H3 cell (resolution {resolution})", fontsize=8)
     return _svg(fig)

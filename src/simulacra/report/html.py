@@ -93,7 +93,7 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
             tone = "good" if head["verdict"] in ("close to real data", "no sign of memorisation") else "warn"
         heads.append({"family": family, **head, "tone": tone})
     families = []
-    for family in ("fidelity", "utility", "privacy"):
+    for family in ("fidelity", "utility", "privacy", "geo"):
         rows = []
         for name, entry in data.get(family, {}).items():
             rows.append({"key": f"{family}.{name}", **entry})
@@ -107,9 +107,9 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
                 "family": f,
                 "title": TITLES[f],
                 "reason": data["reserved"][f],
-                "columns": [c.name for c in schema if c.kind.value == ("text" if f == "text" else "geo")],
+                "columns": [c.name for c in schema if c.kind.value == f],
             }
-            for f in ("text", "geo")
+            for f in data["reserved"]
         ],
         "plots": plots,
     }
@@ -119,7 +119,31 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
     context["heatmap"] = _heatmap(data)
     context["utility"] = _utility(data)
     context["privacy"] = _privacy(evaluation, data)
+    context["geo"] = _geo(data)
     return context
+
+
+def _geo(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One set of maps per geo column, from ``geo.spatial_density``'s per-cell shares (aggregates only)."""
+    entry = data.get("geo", {}).get("spatial_density", {})
+    if entry.get("status") != "ok":
+        return []
+    out = []
+    for name, col in ((entry.get("details") or {}).get("columns") or {}).items():
+        m = col.get("map") or {}
+        svg = _plots.geo_maps(
+            m.get("cells", []), m.get("real", []), m.get("synthetic", []), int(m.get("resolution", 0))
+        )
+        out.append(
+            {
+                "name": name,
+                "svg": svg,
+                "resolutions": col.get("resolutions"),
+                "tv_synthetic": col.get("tv_synthetic"),
+                "tv_holdout": col.get("tv_holdout"),
+            }
+        )
+    return out
 
 
 def _columns(data: dict[str, Any], schema: TableSchema) -> list[dict[str, Any]]:

@@ -13,8 +13,10 @@ from .kinds import GeoFormat
 __all__ = ["MATCH_RATE", "detect_geo_text", "find_latlon_pairs"]
 
 MATCH_RATE = 0.99
-_LAT = ("lat", "latitude", "y")
-_LON = ("lon", "lng", "long", "longitude", "x")
+# "x" / "y" are left out: columns so named are plane coordinates far more often than longitude/latitude,
+# and the geo model (H3 cells on the sphere) would distort them; give them kind "geo" in the schema if they are
+_LAT = ("lat", "latitude")
+_LON = ("lon", "lng", "long", "longitude")
 _NUM = r"[-+]?\d{1,3}(?:\.\d+)?"
 _LATLON = re.compile(rf"\s*[\[(]?\s*({_NUM})\s*[,;]\s*({_NUM})\s*[\])]?\s*")
 _WKT = re.compile(rf"\s*POINT\s*\(\s*({_NUM})\s+({_NUM})\s*\)\s*", re.IGNORECASE)

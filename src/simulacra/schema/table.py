@@ -55,6 +55,12 @@ class ColumnSpec:
     locale : Faker locale used for PII surrogates.
     pattern : for identifiers, the shape of a value (``A`` letter, ``9`` digit, others literal).
     geo_format : for geo columns, how the point is stored; ``geo_partner`` names the other column of a pair.
+    geo_model : for geo columns, ``"cells"`` (default: hierarchical H3 cells + within-cell offsets, see
+        :mod:`simulacra.transformers.geo`) or ``"numeric"`` (latitude and longitude as two numbers).
+    region : for geo columns, where synthetic points may fall: ``{"bbox": [minlon, minlat, maxlon, maxlat]}``
+        or a GeoJSON geometry / Feature / FeatureCollection; by default, where the real data lies.
+    geo_min_distance_m : for geo columns, keep synthetic points at least this many metres from any real
+        point that is alone in its cell (0 or absent: off).
     evidence : human-readable reasons for the kind (what the profiler saw).
     """
 
@@ -77,6 +83,9 @@ class ColumnSpec:
     pattern: str | None = None
     geo_format: GeoFormat | None = None
     geo_partner: str | None = None
+    geo_model: str | None = None
+    region: Mapping[str, Any] | None = None
+    geo_min_distance_m: float | None = None
     evidence: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +123,18 @@ class ColumnSpec:
                 except ValueError:
                     allowed = [e.value for e in enum]  # type: ignore[attr-defined]
                     problems.append(f"'{key}' is {values[key]!r}; allowed: {allowed}")
+        if values.get("geo_model") not in (None, "cells", "numeric"):
+            problems.append(f"'geo_model' is {values['geo_model']!r}; allowed: ['cells', 'numeric']")
+        region = values.get("region")
+        if region is not None and not (
+            isinstance(region, Mapping) and ("type" in region or isinstance(region.get("bbox"), list))
+        ):
+            problems.append("'region' must be a GeoJSON object or {\"bbox\": [minlon, minlat, maxlon, maxlat]}")
+        distance = values.get("geo_min_distance_m")
+        if distance is not None and (
+            isinstance(distance, bool) or not isinstance(distance, (int, float)) or not distance >= 0
+        ):
+            problems.append(f"'geo_min_distance_m' is {distance!r}; give a distance in metres >= 0")
         for key in ("categories", "rare_categories", "evidence"):
             if values.get(key) is not None:
                 if not isinstance(values[key], list):

@@ -1,15 +1,25 @@
-"""Geographic points: latitude and longitude kept together as two continuous model columns.
+"""Geographic points: a latitude/longitude pair, or one text column holding both, as one spatial variable.
 
-:class:`GeoPairTransformer` owns a latitude/longitude column pair (``[lat_spec, lon_spec]``) and emits
-continuous ``<lat>`` and ``<lon>`` (+ one shared ``<lat>.null``: a point is missing as a whole), which a
-generator models jointly. :class:`GeoTextTransformer` owns one text column holding both coordinates
-(``"lat,lon"``, ``"[lat, lon]"``, WKT ``POINT (lon lat)``) and emits ``<name>.lat`` and ``<name>.lon``; the
-exact template (brackets, separator, spacing) and each coordinate's precision are learned and written back.
+:class:`GeoPairTransformer` owns a latitude/longitude column pair (``[lat_spec, lon_spec]``);
+:class:`GeoTextTransformer` owns one text column holding both coordinates (``"lat,lon"``, ``"[lat, lon]"``,
+WKT ``POINT (lon lat)``), whose exact template (brackets, separator, spacing) is learned and written back.
+Both keep each coordinate's dtype and decimal places, and a point is missing as a whole (one shared
+``.null`` indicator). Coordinates outside [-90, 90] / [-180, 180] are refused with an :class:`InputError`
+naming the column and the count.
 
-The inverse clips to the learned bounding box (and to the valid ranges of latitude and longitude) and
-rounds to each coordinate's decimal places. A proper spatial model (density on the sphere, snapping to
-land, polygons) comes with the geo issue; until then the generator's joint model of the two numbers is
-what keeps points plausible.
+Two models, chosen by the spec's ``geo_model``:
+
+* ``"cells"`` (default): ``<base>.cell``, a discrete column whose categories are the leaves of an adaptive
+  H3 hierarchy (a generator learns it as a categorical, jointly with every other column), plus
+  ``<base>.dx`` / ``<base>.dy``, the offset from the cell's centre in units of its edge length. Synthetic
+  points stay in their cell and in the region (the spec's ``region``, else the cells where the real data
+  lies); ``geo_min_distance_m`` keeps them away from real points alone in their cell. Details and the
+  privacy trade-offs: :mod:`simulacra.transformers._geo_cells`.
+* ``"numeric"`` (also used below 40 observed points, too few for cells): continuous ``<lat>`` / ``<lon>``
+  (``<name>.lat`` / ``<name>.lon`` for a text column), the
+  two numbers modelled like any numeric column and clipped to the learned bounding box.
+
+``<base>`` is the latitude column of a pair, or the text column.
 """
 
 from __future__ import annotations
@@ -22,8 +32,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ..schema import GeoFormat
-from ._common import BaseTransformer, missing_mask, null_column, object_na, read_continuous, read_null
+from ..schema import ColumnSpec, GeoFormat
+from ._common import (
+    BaseTransformer,
+    missing_mask,
+    null_column,
+    object_na,
+    read_codes,
+    read_continuous,
+    read_null,
+)
+from ._geo_cells import GeoOptions, SpatialCells, check_ranges
 from .base import ModelColumn, ModelColumnType
 from .numeric import NumberFormat, parse_numbers
 
@@ -61,7 +80,118 @@ def _fill_pairs(lat: np.ndarray, lon: np.ndarray, missing: np.ndarray, rng: np.r
     lon[missing] = lon[pick]
 
 
-class GeoPairTransformer(BaseTransformer):
+def geo_options(specs: list[ColumnSpec]) -> GeoOptions:
+    """The geo model options of a pair or a text column (the first spec that sets each one wins)."""
+
+    def pick(attr: str) -> Any:
+        return next((getattr(s, attr) for s in specs if getattr(s, attr) is not None), None)
+
+    return GeoOptions(
+        model=pick("geo_model") or "cells",
+        region=pick("region"),
+        min_distance_m=float(pick("geo_min_distance_m") or 0.0),
+    )
+
+
+def _decimals(formats: list[NumberFormat]) -> tuple[int | None, int | None]:
+    """Decimal places of latitude and longitude as written (None: not rounded)."""
+    out = [0 if f.is_integer else f.decimals for f in formats]
+    return out[0], out[1]
+
+
+class _PointModel(BaseTransformer):
+    """What the pair and the text transformer share: the choice of model and its columns."""
+
+    bounds_: list[tuple[float, float]]
+    formats_: list[NumberFormat]
+    has_null_: bool
+
+    @property
+    def _names(self) -> tuple[str, str, str]:
+        """(base, latitude model column, longitude model column) of the numeric model."""
+        raise NotImplementedError
+
+    def _fit_points(self, lat: np.ndarray, lon: np.ndarray, missing: np.ndarray, columns: tuple[str, str]) -> None:
+        check_ranges(lat, lon, ~missing, columns)
+        options = geo_options(self.specs)
+        self.geo_model_ = options.model
+        self.cells_: SpatialCells | None = None
+        if options.model == "cells" and (~missing).sum() >= 2 * options.min_points:
+            box = (*self.bounds_[0], *self.bounds_[1])
+            self.cells_ = SpatialCells(options).fit(lat[~missing], lon[~missing], _decimals(self.formats_), box)
+
+    def _point_columns(self) -> list[ModelColumn]:
+        base, lat, lon = self._names
+        source = self.input_columns[0]
+        if self.cells_ is not None:
+            cols = [
+                ModelColumn(
+                    f"{base}.cell",
+                    ModelColumnType.DISCRETE,
+                    source=source,
+                    role="cell",
+                    n_categories=self.cells_.n_cells,
+                ),
+                ModelColumn(f"{base}.dx", ModelColumnType.CONTINUOUS, source=source, role="dx"),
+                ModelColumn(f"{base}.dy", ModelColumnType.CONTINUOUS, source=source, role="dy"),
+            ]
+        else:
+            cols = [
+                ModelColumn(lat, ModelColumnType.CONTINUOUS, source=source, role="lat"),
+                ModelColumn(lon, ModelColumnType.CONTINUOUS, source=self.input_columns[-1], role="lon"),
+            ]
+        if self.has_null_:
+            cols.append(null_column(base))
+        return cols
+
+    def _encode(
+        self, lat: np.ndarray, lon: np.ndarray, missing: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        base, lat_name, lon_name = self._names
+        check_ranges(lat, lon, ~missing, (self.input_columns[0], self.input_columns[-1]))
+        _fill_pairs(lat, lon, missing, rng)
+        if self.cells_ is not None:
+            codes, dx, dy = self.cells_.encode(lat, lon)
+            out = {f"{base}.cell": codes, f"{base}.dx": dx, f"{base}.dy": dy}
+        else:
+            out = {lat_name: lat, lon_name: lon}
+        if self.has_null_:
+            out[f"{base}.null"] = missing.astype(np.int64)
+        return out
+
+    def _decode(
+        self, model: Mapping[str, np.ndarray], n: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        base, lat_name, lon_name = self._names
+        missing = read_null(model, base, n, self.has_null_)
+        if self.cells_ is not None:
+            codes = read_codes(model, f"{base}.cell", n, self.cells_.n_cells)
+            dx = read_continuous(model, f"{base}.dx", n, 0.0)
+            dy = read_continuous(model, f"{base}.dy", n, 0.0)
+            lat, lon = self.cells_.decode(codes, dx, dy, rng)
+            return lat, lon, missing
+        values = []
+        for name, (lo, hi) in zip((lat_name, lon_name), self.bounds_, strict=True):
+            values.append(np.clip(read_continuous(model, name, n, (lo + hi) / 2), lo, hi))
+        return values[0], values[1], missing
+
+    def _point_state(self) -> dict[str, Any]:
+        return {"geo_model": self.geo_model_, "cells": None if self.cells_ is None else self.cells_.get_state()}
+
+    def _set_point_state(self, state: Mapping[str, Any]) -> None:
+        self.geo_model_ = str(state.get("geo_model", "numeric"))
+        cells = state.get("cells")
+        self.cells_ = None if cells is None else SpatialCells(geo_options(self.specs)).set_state(cells)
+
+    def region_contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Whether points lie in the region synthetic points are kept to (all True for the numeric model)."""
+        self._check_fitted()
+        if self.cells_ is None:
+            return np.ones(len(lat), dtype=bool)
+        return self.cells_.contains(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+
+
+class GeoPairTransformer(_PointModel):
     """A latitude/longitude column pair <-> continuous ``<lat>``, ``<lon>`` (+ shared ``<lat>.null``)."""
 
     name = "geo_pair"
@@ -85,41 +215,33 @@ class GeoPairTransformer(BaseTransformer):
             _bounds(lon[~missing], self.specs[1].minimum, self.specs[1].maximum, "lon"),
         ]
         self.has_null_ = bool(missing.any())
+        self._fit_points(lat, lon, missing, (self.specs[0].name, self.specs[1].name))
         self.fitted_ = True
         return self
 
     @property
+    def _names(self) -> tuple[str, str, str]:
+        lat, lon = self.input_columns
+        return lat, lat, lon
+
+    @property
     def output_columns(self) -> list[ModelColumn]:
         self._check_fitted()
-        lat, lon = self.input_columns
-        cols = [
-            ModelColumn(lat, ModelColumnType.CONTINUOUS, source=lat, role="lat"),
-            ModelColumn(lon, ModelColumnType.CONTINUOUS, source=lon, role="lon"),
-        ]
-        if self.has_null_:
-            cols.append(null_column(lat))
-        return cols
+        return self._point_columns()
 
     def transform(self, data: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
         self._check_fitted()
         self._check_data(data)
         lat, lon, missing, _ = self._parse(data)
-        _fill_pairs(lat, lon, missing, rng)
-        names = self.input_columns
-        out = {names[0]: lat, names[1]: lon}
-        if self.has_null_:
-            out[f"{names[0]}.null"] = missing.astype(np.int64)
-        return out
+        return self._encode(lat, lon, missing, rng)
 
     def inverse_transform(self, model: Mapping[str, np.ndarray], n: int, rng: np.random.Generator) -> pd.DataFrame:
         self._check_fitted()
+        lat, lon, missing = self._decode(model, n, rng)
         names = self.input_columns
-        missing = read_null(model, names[0], n, self.has_null_)
-        out = {}
-        for name, (lo, hi), fmt in zip(names, self.bounds_, self.formats_, strict=True):
-            values = np.clip(read_continuous(model, name, n, (lo + hi) / 2), lo, hi)
-            out[name] = fmt.format(values, missing)
-        return pd.DataFrame(out)
+        return pd.DataFrame(
+            {names[0]: self.formats_[0].format(lat, missing), names[1]: self.formats_[1].format(lon, missing)}
+        )
 
     def get_state(self) -> dict[str, Any]:
         self._check_fitted()
@@ -127,16 +249,18 @@ class GeoPairTransformer(BaseTransformer):
             "formats": [asdict(f) for f in self.formats_],
             "bounds": [list(b) for b in self.bounds_],
             "has_null": self.has_null_,
+            **self._point_state(),
         }
 
     def set_state(self, state: Mapping[str, Any]) -> None:
         self.formats_ = [NumberFormat(**f) for f in state["formats"]]
         self.bounds_ = [(float(b[0]), float(b[1])) for b in state["bounds"]]
         self.has_null_ = bool(state["has_null"])
+        self._set_point_state(state)
         self.fitted_ = True
 
 
-class GeoTextTransformer(BaseTransformer):
+class GeoTextTransformer(_PointModel):
     """One text column holding a point <-> continuous ``<name>.lat``, ``<name>.lon`` (+ ``<name>.null``)."""
 
     name = "geo_text"
@@ -180,38 +304,30 @@ class GeoTextTransformer(BaseTransformer):
         self.token_ = token if token is not None and bool((col == token).fillna(False).any()) else None
         self.dtype_ = str(col.dtype)
         self.na_ = object_na(col)
+        self._fit_points(lat, lon, missing, (self.col, self.col))
         self.fitted_ = True
         return self
 
     @property
+    def _names(self) -> tuple[str, str, str]:
+        return self.col, f"{self.col}.lat", f"{self.col}.lon"
+
+    @property
     def output_columns(self) -> list[ModelColumn]:
         self._check_fitted()
-        cols = [
-            ModelColumn(f"{self.col}.lat", ModelColumnType.CONTINUOUS, source=self.col, role="lat"),
-            ModelColumn(f"{self.col}.lon", ModelColumnType.CONTINUOUS, source=self.col, role="lon"),
-        ]
-        if self.has_null_:
-            cols.append(null_column(self.col))
-        return cols
+        return self._point_columns()
 
     def transform(self, data: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
         self._check_fitted()
         self._check_data(data)
         lat, lon, missing, _ = self._parse(data[self.col])
-        _fill_pairs(lat, lon, missing, rng)
-        out = {f"{self.col}.lat": lat, f"{self.col}.lon": lon}
-        if self.has_null_:
-            out[f"{self.col}.null"] = missing.astype(np.int64)
-        return out
+        return self._encode(lat, lon, missing, rng)
 
     def inverse_transform(self, model: Mapping[str, np.ndarray], n: int, rng: np.random.Generator) -> pd.DataFrame:
         self._check_fitted()
-        missing = read_null(model, self.col, n, self.has_null_)
+        lat, lon, missing = self._decode(model, n, rng)
         none = np.zeros(n, dtype=bool)
-        texts = []
-        for axis, (lo, hi), fmt in zip(("lat", "lon"), self.bounds_, self.formats_, strict=True):
-            values = np.clip(read_continuous(model, f"{self.col}.{axis}", n, (lo + hi) / 2), lo, hi)
-            texts.append(fmt.format(values, none).to_numpy(dtype=object))
+        texts = [fmt.format(v, none).to_numpy(dtype=object) for v, fmt in zip((lat, lon), self.formats_, strict=True)]
         first, second = texts if self.lat_first_ else texts[::-1]
         pre, mid, post = self.template_
         out = (pre + first + mid + second + post).astype(object)
@@ -233,6 +349,7 @@ class GeoTextTransformer(BaseTransformer):
             "token": self.token_,
             "dtype": self.dtype_,
             "na": self.na_,
+            **self._point_state(),
         }
 
     def set_state(self, state: Mapping[str, Any]) -> None:
@@ -244,4 +361,5 @@ class GeoTextTransformer(BaseTransformer):
         self.token_ = state.get("token")
         self.dtype_ = str(state["dtype"])
         self.na_ = str(state.get("na", "nan"))
+        self._set_point_state(state)
         self.fitted_ = True

@@ -18,8 +18,9 @@ SPECS = (
     ColumnSpec("when", ColumnKind.DATETIME, "str", datetime_format="%Y-%m-%d"),
     ColumnSpec("email", ColumnKind.PII, "str", pii_type=PiiType.EMAIL),
     ColumnSpec("note", ColumnKind.TEXT, "str"),
-    ColumnSpec("coord", ColumnKind.GEO, "str", geo_format=GeoFormat.LATLON_TEXT),
-    ColumnSpec("lat", ColumnKind.GEO, "float64", geo_format=GeoFormat.LATITUDE, geo_partner="lon"),
+    # the numeric geo model round-trips exactly; the cell model (default) is tested in test_tf_geo_cells.py
+    ColumnSpec("coord", ColumnKind.GEO, "str", geo_format=GeoFormat.LATLON_TEXT, geo_model="numeric"),
+    ColumnSpec("lat", ColumnKind.GEO, "float64", geo_format=GeoFormat.LATITUDE, geo_partner="lon", geo_model="numeric"),
     ColumnSpec("lon", ColumnKind.GEO, "float64", geo_format=GeoFormat.LONGITUDE, geo_partner="lat"),
 )
 
