@@ -60,6 +60,7 @@ def worker(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {"epochs": args.epochs, "random_state": SEED, "threads": args.threads}
     params["max_minutes"] = args.minutes
     params["early_stopping"] = args.early_stopping
+    params.update(json.loads(args.params))
     gen = simulacra.create_generator(args.worker, **params)
     t0 = time.perf_counter()
     gen.fit(train, schema)
@@ -67,6 +68,7 @@ def worker(args: argparse.Namespace) -> int:
     info = gen.training_  # type: ignore[attr-defined]
     out: dict[str, Any] = {"generator": f"simulacra {args.worker}", "fit_s": fit_s, **info}
     out["epoch_s_median"] = float(np.median(info["epoch_seconds"]))
+    out["params"] = json.loads(args.params)
     if args.out_csv:
         t0 = time.perf_counter()
         synthetic = gen.sample(SAMPLE_ROWS, random_state=SEED)
@@ -92,6 +94,7 @@ def ours_cmd(args: argparse.Namespace, model: str, epochs: int, out_json: Path, 
     if getattr(args, "minutes", None):
         cmd += ["--minutes", str(args.minutes)]
     cmd += ["--early-stopping"] if args.early_stopping else ["--no-early-stopping"]
+    cmd += ["--params", json.dumps(args.params_by_model.get(model, {}))]
     if out_csv is not None:
         cmd += ["--out-csv", str(out_csv)]
     return cmd
@@ -293,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sdv-epochs", type=int, default=300)
     parser.add_argument("--no-early-stopping", dest="early_stopping", action="store_false")
     parser.add_argument("--early-stopping", dest="early_stopping", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--params",
+        default="{}",
+        help='extra parameters of our models as JSON, e.g. \'{"vae": {"numeric_encoding": "mode"}}\' (by model)',
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="quality: results JSON")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -301,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.set_defaults(early_stopping=True)
     args = parser.parse_args(argv)
     args.data = args.data.resolve()
+    if args.mode != "worker":
+        args.params_by_model = json.loads(args.params)
     if args.mode == "worker":
         return worker(args)
     if args.mode == "speed":

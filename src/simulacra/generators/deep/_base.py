@@ -19,7 +19,7 @@ from ...errors import ParameterError
 from ...progress import ProgressCallback
 from ...transformers.base import ModelColumn
 from ..base import Generator
-from ._encoding import ModeEncoder
+from ._encoding import NUMERIC_ENCODINGS, ModeEncoder
 from ._fidelity import FidelityProxy
 from ._torch import Blocks, choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
 
@@ -42,6 +42,7 @@ class DeepGenerator(Generator):
     early_stopping: bool
     device: str
     threads: int | None
+    numeric_encoding: str
 
     # -- parameters ---------------------------------------------------------------------------
     def _problems(self) -> list[str]:
@@ -56,6 +57,8 @@ class DeepGenerator(Generator):
             problems.append(f"max_minutes={self.max_minutes!r}; use a positive number of minutes or None")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 2:
             problems.append(f"batch_size={self.batch_size!r}; use an integer >= 2")
+        if self.numeric_encoding not in NUMERIC_ENCODINGS:
+            problems.append(f"numeric_encoding={self.numeric_encoding!r}; use one of {', '.join(NUMERIC_ENCODINGS)}")
         if not isinstance(self.early_stopping, bool):
             problems.append(f"early_stopping={self.early_stopping!r}; use True or False")
         if not isinstance(self.device, str) or not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
@@ -91,7 +94,7 @@ class DeepGenerator(Generator):
         else:
             val = data
         progress.start("encode", None)
-        self.encoder_ = ModeEncoder().fit(data, columns, rng)
+        self.encoder_ = ModeEncoder(numeric_encoding=self.numeric_encoding).fit(data, columns, rng)
         x = self.encoder_.transform(data, rng)
         progress.end("encode")
         self.device_ = choose_device(self.device)
@@ -101,7 +104,7 @@ class DeepGenerator(Generator):
             self._build(x, self.encoder_.discrete_codes(data), rng)
             evaluate = None
             if self.early_stopping:
-                proxy = FidelityProxy(val, columns, rng)
+                proxy = FidelityProxy(val, columns, rng, rare_reference=data, sample_rows=_PROXY_ROWS)
                 eval_rng = np.random.default_rng(child_seed(rng))
 
                 def evaluate() -> float:

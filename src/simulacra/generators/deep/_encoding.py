@@ -4,7 +4,10 @@ Each continuous model column gets a variational Gaussian mixture (scikit-learn's
 ``BayesianGaussianMixture`` with a Dirichlet-process prior, fitted on at most ``max_vgm_rows`` rows, so
 unused components fade away). A value ``x`` is encoded as a sampled mode ``k`` (drawn from the
 posterior over the active components) and a scalar ``(x - mu_k) / (4 sigma_k)`` in ``[-1, 1]``
-(Xu et al., "Modeling Tabular Data using Conditional GAN", NeurIPS 2019). Discrete columns are one-hot.
+(Xu et al., "Modeling Tabular Data using Conditional GAN", NeurIPS 2019). With
+``numeric_encoding="quantile"`` a continuous column is instead one scalar, its rank-Gauss normal score
+``ndtri(F(x)) / 4`` through ``n_quantiles`` stored empirical quantiles (ties spread over their CDF span),
+decoded by quantile interpolation; no mode block. Discrete columns are one-hot.
 
 The encoded matrix is laid out as ``[scalars of all continuous columns | one-hot blocks]`` so that a
 network applies one ``tanh`` to the first part and one segmented softmax to the rest
@@ -26,11 +29,14 @@ import numpy as np
 
 from ...transformers.base import ModelColumn
 
-__all__ = ["Layout", "ModeEncoder"]
+__all__ = ["NUMERIC_ENCODINGS", "Layout", "ModeEncoder"]
 
 _MAX_MODES = 10
 _MIN_WEIGHT = 0.005
 _CLIP = 0.99
+_Z_SCALE = 4.0  # quantile encoding: normal score z is stored as z / 4 (|z| <= 3.9)
+_U_EPS = 5e-5
+NUMERIC_ENCODINGS = ("mode", "quantile")
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,12 @@ class Layout:
 class ModeEncoder:
     """Encode model columns for a neural network, and decode network output back to model columns."""
 
-    def __init__(self, max_vgm_rows: int = 5000) -> None:
+    def __init__(self, max_vgm_rows: int = 5000, numeric_encoding: str = "mode", n_quantiles: int = 1000) -> None:
+        if numeric_encoding not in NUMERIC_ENCODINGS:
+            raise ValueError(f"numeric_encoding={numeric_encoding!r}; use one of {NUMERIC_ENCODINGS}")
         self.max_vgm_rows = max_vgm_rows
+        self.numeric_encoding = numeric_encoding
+        self.n_quantiles = n_quantiles
 
     # -- fit ----------------------------------------------------------------------------------
     def fit(self, data: Mapping[str, np.ndarray], columns: list[ModelColumn], rng: np.random.Generator) -> ModeEncoder:
@@ -82,16 +92,25 @@ class ModeEncoder:
         self.mixtures: list[dict[str, np.ndarray]] = []
         with threadpool_limits(1):  # one-dimensional fits: BLAS threads only add synchronisation
             for col in columns:
-                if not col.is_discrete:
-                    self.mixtures.append(_fit_vgm(np.asarray(data[col.name], dtype=float), self.max_vgm_rows, rng))
+                if col.is_discrete:
+                    continue
+                x = np.asarray(data[col.name], dtype=float)
+                if self.numeric_encoding == "quantile":
+                    self.mixtures.append(_fit_quantiles(x, self.n_quantiles))
+                else:
+                    self.mixtures.append(_fit_vgm(x, self.max_vgm_rows, rng))
         self._build_layout()
         return self
 
+    @property
+    def quantile(self) -> bool:
+        return self.numeric_encoding == "quantile"
+
     def _build_layout(self) -> None:
-        cont_widths = [len(m["means"]) for m in self.mixtures]
+        cont_widths = [] if self.quantile else [len(m["means"]) for m in self.mixtures]
         disc = [c.n_categories for c in self.columns if c.is_discrete]
         self.layout = Layout(
-            n_scalars=len(cont_widths),
+            n_scalars=len(self.mixtures),
             block_widths=tuple(cont_widths + disc),
             discrete_blocks=tuple(range(len(cont_widths), len(cont_widths) + len(disc))),
         )
@@ -113,6 +132,9 @@ class ModeEncoder:
         rows = np.arange(n)
         for i, (col, mix) in enumerate(zip(self.continuous, self.mixtures, strict=True)):
             x = np.asarray(data[col.name], dtype=float)
+            if self.quantile:
+                out[:, i] = _to_normal_scores(x, mix, rng)
+                continue
             post = _posterior(x, mix)
             cum = np.cumsum(post, axis=1)
             k = np.minimum((cum < rng.random(n)[:, None] * cum[:, -1:]).sum(axis=1), post.shape[1] - 1)
@@ -151,6 +173,9 @@ class ModeEncoder:
             if col.is_discrete:
                 out[col.name] = picks[self.layout.discrete_blocks[di]].astype(np.int64)
                 di += 1
+            elif self.quantile:
+                out[col.name] = _from_normal_scores(scalars[:, ci].astype(np.float64), self.mixtures[ci])
+                ci += 1
             else:
                 mix = self.mixtures[ci]
                 k = picks[ci]
@@ -161,11 +186,20 @@ class ModeEncoder:
 
     # -- state --------------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
-        return {"max_vgm_rows": self.max_vgm_rows, "mixtures": self.mixtures}
+        return {
+            "max_vgm_rows": self.max_vgm_rows,
+            "numeric_encoding": self.numeric_encoding,
+            "n_quantiles": self.n_quantiles,
+            "mixtures": self.mixtures,
+        }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], columns: list[ModelColumn]) -> ModeEncoder:
-        enc = cls(int(state["max_vgm_rows"]))
+        enc = cls(
+            int(state["max_vgm_rows"]),
+            str(state.get("numeric_encoding", "mode")),
+            int(state.get("n_quantiles", 1000)),
+        )
         enc.columns = columns
         enc.mixtures = [{k: np.asarray(v, dtype=float) for k, v in m.items()} for m in state["mixtures"]]
         if len(enc.mixtures) != len(enc.continuous):
@@ -214,3 +248,53 @@ def _posterior(x: np.ndarray, mix: Mapping[str, np.ndarray]) -> np.ndarray:
     logp -= logp.max(axis=1, keepdims=True)
     p = np.exp(logp)
     return p / p.sum(axis=1, keepdims=True)
+
+
+def _fit_quantiles(x: np.ndarray, n_quantiles: int) -> dict[str, np.ndarray]:
+    """Empirical quantiles at ``m`` evenly spaced probabilities 0 .. 1 (min and max included).
+
+    Columns with at most ``m`` distinct values (counts, zero-inflated amounts, coded numbers) keep the
+    inverted-CDF quantiles, so decoding gives back only observed values at their observed rates;
+    the others interpolate linearly between quantiles.
+    """
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        x = np.zeros(1)
+    m = int(max(2, min(n_quantiles, len(x))))
+    step = len(np.unique(x)) <= m
+    probs = np.linspace(0.0, 1.0, m)
+    values = np.quantile(x, probs, method="inverted_cdf" if step else "linear")
+    return {"values": np.asarray(values, dtype=float), "step": np.array([1.0 if step else 0.0])}
+
+
+def _to_normal_scores(x: np.ndarray, q: Mapping[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Rank-Gauss: empirical CDF through the quantile grid (ties spread uniformly over their span), then
+    the standard normal quantile, scaled into [-1, 1]."""
+    from scipy.special import ndtri
+
+    values = q["values"]
+    m = len(values)
+    lo = np.searchsorted(values, x, side="left")
+    hi = np.searchsorted(values, x, side="right")
+    tie = hi > lo
+    idx = np.empty(len(x))
+    idx[tie] = lo[tie] - 0.5 + rng.random(int(tie.sum())) * (hi[tie] - lo[tie])
+    left = np.clip(lo[~tie] - 1, 0, m - 1)
+    right = np.clip(lo[~tie], 0, m - 1)
+    gap = values[right] - values[left]
+    frac = np.where(gap > 0, (x[~tie] - values[left]) / np.where(gap > 0, gap, 1.0), 0.5)
+    idx[~tie] = left + np.clip(frac, 0.0, 1.0)
+    u = np.clip(idx / (m - 1), _U_EPS, 1.0 - _U_EPS)
+    return (ndtri(u) / _Z_SCALE).astype(np.float32)
+
+
+def _from_normal_scores(v: np.ndarray, q: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Inverse of :func:`_to_normal_scores` by quantile interpolation (step for few distinct values)."""
+    from scipy.special import ndtr
+
+    values = q["values"]
+    m = len(values)
+    idx = ndtr(np.clip(v, -1.0, 1.0) * _Z_SCALE) * (m - 1)
+    if float(q["step"][0]) > 0:
+        return np.asarray(values[np.clip(np.rint(idx).astype(np.int64), 0, m - 1)])
+    return np.interp(idx, np.arange(m), values)

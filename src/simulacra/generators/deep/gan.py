@@ -75,6 +75,9 @@ class GANGenerator(DeepGenerator):
     generator_dims, discriminator_dims : hidden layer widths.
     pac : rows the discriminator judges together (PacGAN), against mode collapse.
     learning_rate : Adam learning rate of both networks.
+    numeric_encoding : ``"mode"``: mode-specific normalisation (a Gaussian mixture per numeric column,
+        a mode one-hot plus a scalar); ``"quantile"``: rank-Gauss (each numeric column mapped to normal
+        scores through its empirical CDF and back by quantile interpolation; one scalar per column).
     early_stopping : score a sample against a validation split every few epochs; stop when it no
         longer improves and keep the best weights.
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
@@ -97,6 +100,7 @@ class GANGenerator(DeepGenerator):
         discriminator_dims: Sequence[int] = (256, 256),
         pac: int = 10,
         learning_rate: float = 2e-4,
+        numeric_encoding: str = "quantile",
         early_stopping: bool = True,
         device: str = "auto",
         threads: int | None = None,
@@ -111,6 +115,7 @@ class GANGenerator(DeepGenerator):
         self.discriminator_dims = discriminator_dims
         self.pac = pac
         self.learning_rate = learning_rate
+        self.numeric_encoding = numeric_encoding
         self.early_stopping = early_stopping
         self.device = device
         self.threads = threads

@@ -68,6 +68,9 @@ class VAEGenerator(DeepGenerator):
     compress_dims, decompress_dims : hidden layer widths of the encoder and the decoder.
     loss_factor : weight of the reconstruction loss against the KL divergence.
     learning_rate : Adam learning rate.
+    numeric_encoding : ``"mode"``: mode-specific normalisation (a Gaussian mixture per numeric column,
+        a mode one-hot plus a scalar); ``"quantile"``: rank-Gauss (each numeric column mapped to normal
+        scores through its empirical CDF and back by quantile interpolation; one scalar per column).
     early_stopping : score a sample against a validation split every few epochs; stop when it no
         longer improves and keep the best weights.
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
@@ -90,6 +93,7 @@ class VAEGenerator(DeepGenerator):
         decompress_dims: Sequence[int] = (128, 128),
         loss_factor: float = 2.0,
         learning_rate: float = 1e-3,
+        numeric_encoding: str = "quantile",
         early_stopping: bool = True,
         device: str = "auto",
         threads: int | None = None,
@@ -104,6 +108,7 @@ class VAEGenerator(DeepGenerator):
         self.decompress_dims = decompress_dims
         self.loss_factor = loss_factor
         self.learning_rate = learning_rate
+        self.numeric_encoding = numeric_encoding
         self.early_stopping = early_stopping
         self.device = device
         self.threads = threads

@@ -46,6 +46,39 @@ def test_mode_encoding_round_trip() -> None:
     assert state.layout == enc.layout
 
 
+def test_quantile_encoding_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    n = 5000
+    gain = np.where(rng.random(n) < 0.9, 0.0, rng.choice([114.0, 2174.0, 7688.0, 99999.0], n))  # zero-inflated
+    weight = rng.lognormal(12, 0.5, n)  # heavy-tailed, all distinct
+    columns = [
+        ModelColumn("gain", ModelColumnType.CONTINUOUS, "gain"),
+        ModelColumn("weight", ModelColumnType.CONTINUOUS, "weight"),
+        ModelColumn("c", ModelColumnType.DISCRETE, "c", n_categories=3),
+    ]
+    data = {"gain": gain, "weight": weight, "c": rng.integers(0, 3, n)}
+    enc = ModeEncoder(numeric_encoding="quantile", n_quantiles=500).fit(data, columns, rng)
+    assert enc.layout.n_scalars == 2 and enc.layout.block_widths == (3,)  # no mode blocks
+    encoded = enc.transform(data, rng)
+    assert np.all(np.abs(encoded[:, :2]) < 1)
+    z = encoded[:, :2] * 4.0  # normal scores, ties spread over their span
+    assert np.all(np.abs(z.mean(axis=0)) < 0.05) and np.all(np.abs(z.std(axis=0) - 1) < 0.05)
+    back = enc.decode(encoded[:, :2], encoded[:, 2:] * 1e4, rng)
+    np.testing.assert_array_equal(back["gain"], gain)  # few distinct values: only observed values come back
+    assert np.mean(np.isclose(back["weight"], weight, rtol=1e-3)) > 0.999  # the extremes sit at |z| = 3.9
+    np.testing.assert_allclose(back["weight"], weight, rtol=0.05)
+    np.testing.assert_array_equal(back["c"], data["c"])
+    # decoding normal noise reproduces the marginals
+    noise = (rng.standard_normal((n, 2)) / 4.0).astype(np.float32)
+    fresh = enc.decode(noise, np.zeros((n, 3), dtype=np.float32), rng)
+    assert abs(np.mean(fresh["gain"] == 0) - 0.9) < 0.02
+    assert set(np.unique(fresh["gain"])) <= set(np.unique(gain))
+    assert abs(np.median(fresh["weight"]) / np.median(weight) - 1) < 0.03
+    restored = ModeEncoder.from_state(enc.get_state(), columns)
+    assert restored.layout == enc.layout
+    np.testing.assert_array_equal(restored.decode(noise, np.zeros((n, 3)), rng)["gain"], fresh["gain"])
+
+
 def test_conditional_sampling_oversamples_rare_categories() -> None:
     rng = np.random.default_rng(0)
     codes = np.where(rng.random(10_000) < 0.002, 2, rng.integers(0, 2, 10_000))[:, None]
@@ -81,12 +114,13 @@ def test_time_budget_stops_training(name: str) -> None:
     assert gen.training_["fit_seconds"] < 30  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("encoding", ["quantile", "mode"])
 @pytest.mark.parametrize("name", ["gan", "vae"])
-def test_save_load_same_sample(name: str, tmp_path: Path) -> None:
+def test_save_load_same_sample(name: str, encoding: str, tmp_path: Path) -> None:
     from tests.conftest import make_mixed
 
     df = make_mixed(200, seed=2)
-    gen = simulacra.create_generator(name, **FAST).fit(df)
+    gen = simulacra.create_generator(name, numeric_encoding=encoding, **FAST).fit(df)
     gen.save(tmp_path / "m")
     assert {p.name for p in (tmp_path / "m").iterdir()} == {"manifest.json", "arrays.npz"}
     loaded = simulacra.load(tmp_path / "m")
@@ -95,10 +129,11 @@ def test_save_load_same_sample(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["gan", "vae"])
 def test_bad_parameters_listed_together(name: str) -> None:
-    gen = simulacra.create_generator(name, epochs=0, batch_size=1, max_minutes=-1)
+    gen = simulacra.create_generator(name, epochs=0, batch_size=1, max_minutes=-1, numeric_encoding="rank")
     with pytest.raises(ParameterError) as err:
         gen.fit(pd.DataFrame({"x": [1.0, 2.0, 3.0]}))
     assert "epochs=0" in str(err.value) and "batch_size=1" in str(err.value) and "max_minutes=-1" in str(err.value)
+    assert "numeric_encoding='rank'" in str(err.value)
 
 
 def test_missing_torch_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
