@@ -182,3 +182,20 @@ def test_console_script_and_quiet(csv_path: Path, tmp_path: Path) -> None:
 def test_generators_listing() -> None:
     code, out = invoke("generators")
     assert code == 0 and "gaussian_copula" in out and "--marginals" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--bbox", "1,2,3"], "minlon,minlat,maxlon,maxlat"),
+        (["--bbox", "a,b,c,d"], "minlon,minlat,maxlon,maxlat"),
+        (["--region", "nope.geojson"], "does not exist"),
+        (["--region", "mixed.csv"], "not valid JSON"),
+    ],
+)
+def test_bad_geo_region_options(csv_path: Path, tmp_path: Path, option: list[str], message: str) -> None:
+    if option[0] == "--region":
+        option = [option[0], str(csv_path if option[1] == "mixed.csv" else tmp_path / option[1])]
+    code, out = invoke("run", csv_path, "-o", tmp_path / "out", *option)
+    assert code == 2 and message in out and "Traceback" not in out, out
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
