@@ -22,11 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ...progress import ProgressCallback
 from ...schema import TableSchema
-from ..base import Goal, Metric, MetricResult
-from ._models import Frame, Task, TaskData, boosted_models, fit_boosting, headline_score, predictions, single_thread
-from .tstr import _clean, not_applicable
+from ..base import Goal, MetricResult
+from ._models import Frame, Task, TaskData, boosted_models, fit_boosting, headline_score, predictions
+from .tstr import UtilityMetric, _clean
 
 __all__ = ["FeatureImportance"]
 
@@ -35,7 +34,7 @@ N_REPEATS = 3
 TOP_K = 5
 
 
-class FeatureImportance(Metric):
+class FeatureImportance(UtilityMetric):
     """Rank agreement of permutation importances: synthetic-trained vs real-trained model."""
 
     key: ClassVar[str] = "utility.feature_importance"
@@ -51,23 +50,6 @@ class FeatureImportance(Metric):
     def __init__(self, *, max_rows: int = MAX_ROWS, n_repeats: int = N_REPEATS) -> None:
         self.max_rows = max_rows
         self.n_repeats = n_repeats
-
-    def compute(
-        self,
-        real: pd.DataFrame,
-        synthetic: pd.DataFrame,
-        schema: TableSchema,
-        *,
-        holdout: pd.DataFrame | None = None,
-        target: str | None = None,
-        random_state: int = 0,
-        progress: ProgressCallback | None = None,
-    ) -> MetricResult:
-        reason, task = not_applicable(schema, target, holdout)
-        if reason is not None or task is None or target is None or holdout is None:
-            return self.result(math.nan, not_evaluated={"*": reason or "not applicable"})
-        with single_thread():
-            return self._compute(real, synthetic, schema, holdout, target, task, random_state)
 
     def _compute(
         self,

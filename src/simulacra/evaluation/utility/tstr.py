@@ -64,21 +64,9 @@ def not_applicable(
     return None, task
 
 
-class TSTR(Metric):
-    """Machine-learning efficacy: a model trained on the synthetic table, tested on real holdout rows."""
-
-    key: ClassVar[str] = "utility.tstr"
-    name: ClassVar[str] = "Train synthetic, test real"
-    goal: ClassVar[Goal] = Goal.MAXIMIZE
-    min_value: ClassVar[float] = 0.0
-    max_value: ClassVar[float] = 1.0
-    description: ClassVar[str] = (
-        "ROC AUC on the real holdout of a gradient-boosted model trained on the synthetic rows (R² for a "
-        "numeric target); the reference is the same model trained on the real rows (TRTR)."
-    )
-
-    def __init__(self, *, n_bootstrap: int = N_BOOTSTRAP) -> None:
-        self.n_bootstrap = n_bootstrap
+class UtilityMetric(Metric):
+    """A metric that trains models on the target: not evaluated without a target and a holdout; the
+    models run on one thread (see ``single_thread``). Subclasses write ``_compute``."""
 
     def compute(
         self,
@@ -96,6 +84,35 @@ class TSTR(Metric):
             return self.result(math.nan, not_evaluated={"*": reason or "not applicable"})
         with single_thread():
             return self._compute(real, synthetic, schema, holdout, target, task, random_state)
+
+    def _compute(
+        self,
+        real: pd.DataFrame,
+        synthetic: pd.DataFrame,
+        schema: TableSchema,
+        holdout: pd.DataFrame,
+        target: str,
+        task: Task,
+        random_state: int,
+    ) -> MetricResult:
+        raise NotImplementedError
+
+
+class TSTR(UtilityMetric):
+    """Machine-learning efficacy: a model trained on the synthetic table, tested on real holdout rows."""
+
+    key: ClassVar[str] = "utility.tstr"
+    name: ClassVar[str] = "Train synthetic, test real"
+    goal: ClassVar[Goal] = Goal.MAXIMIZE
+    min_value: ClassVar[float] = 0.0
+    max_value: ClassVar[float] = 1.0
+    description: ClassVar[str] = (
+        "ROC AUC on the real holdout of a gradient-boosted model trained on the synthetic rows (R² for a "
+        "numeric target); the reference is the same model trained on the real rows (TRTR)."
+    )
+
+    def __init__(self, *, n_bootstrap: int = N_BOOTSTRAP) -> None:
+        self.n_bootstrap = n_bootstrap
 
     def _compute(
         self,
