@@ -34,6 +34,9 @@ app = typer.Typer(
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 1
+EXIT_GATE_FAILED = 3
+"""A rule of the --gate file failed (the outputs are written; the report names the rule)."""
+DEFAULT_TIME_BUDGET = "10m"
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
 Region = Annotated[
@@ -53,6 +56,14 @@ Seed = Annotated[int | None, typer.Option("--seed", help="Random seed; the same 
 Target = Annotated[
     str | None, typer.Option("--target", "-t", help="Column to predict, for the utility metrics (TSTR).")
 ]
+TimeBudget = Annotated[
+    str | None, typer.Option("--time-budget", help="Wall-time budget of --auto (15m, 90s, 1h); default 10m.")
+]
+GateFile = Annotated[
+    Path | None,
+    typer.Option("--gate", help="YAML/JSON acceptance rules over the report's figures; exit 3 if one fails."),
+]
+Epsilon = Annotated[float | None, typer.Option("--epsilon", help="Differential-privacy budget to honour.")]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -331,20 +342,62 @@ def run(
     geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
+    auto: Annotated[
+        bool, typer.Option("--auto", help="Measure the candidate generators and keep the best (see docs/choosing.md).")
+    ] = False,
+    time_budget: TimeBudget = None,
+    gate: GateFile = None,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
     Sets aside a holdout (--holdout-fraction, stratified on --target), fits on the rest, samples as many rows
     and writes OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format> and OUTPUT/report/ (report.html,
     report.json). With --no-evaluate it fits on every row and writes no report.
+
+    With --auto it sets aside a test share (--holdout-fraction) and a 20% validation share, fits every
+    candidate generator that the --time-budget allows on the rest, keeps the best on the validation split,
+    and reports it on the test split with the leaderboard. With --gate the report's figures are checked
+    against the gate's rules; a failing rule ends the command with exit code 3.
     """
+    started = time.perf_counter()
     options = RunOptions(
         target=target,
         holdout_fraction=holdout_fraction,
         evaluate=not no_evaluate,
         geo=(region, bbox, geo_min_distance),
     )
-    _guard(lambda: _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options))
+
+    def body() -> None:
+        gate_rules = _load_gate(gate)
+        if gate_rules is not None and no_evaluate:
+            raise ParameterError("--gate checks the evaluation's figures; it cannot be combined with --no-evaluate")
+        if auto:
+            from ..selection import parse_duration
+            from ._auto import run_auto
+
+            if list(ctx.args) or generator != "gaussian_copula":
+                raise ParameterError("--auto chooses the generator itself; drop --generator and generator options")
+            budget = parse_duration(time_budget or DEFAULT_TIME_BUDGET)
+            passed = run_auto(
+                data, output, rows, schema_path, fmt, _seed(seed), quiet, options, budget, gate_rules, started
+            )
+        else:
+            if time_budget is not None:
+                raise ParameterError("--time-budget applies to --auto; add --auto or drop it")
+            options_g = RunOptions(options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules)
+            passed = _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options_g)
+        if not passed:
+            raise typer.Exit(EXIT_GATE_FAILED)
+
+    _guard(body)
+
+
+def _load_gate(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from ..gate import load_gate
+
+    return load_gate(path)
 
 
 @dataclass(frozen=True)
@@ -356,6 +409,8 @@ class RunOptions:
     evaluate: bool = True
     geo: tuple[Path | None, str | None, float | None] = (None, None, None)
     """--region, --bbox, --geo-min-distance."""
+    gate: Any = None
+    """The release gate (:class:`simulacra.gate.Gate`) of --gate."""
 
 
 def _run(
@@ -369,7 +424,7 @@ def _run(
     quiet: bool,
     extra: list[str],
     options: RunOptions = RunOptions(),
-) -> None:
+) -> bool:
     from ..generators.base import _check_n
     from ..registry import create_generator
     from ..schema.profile import profile as run_profile
@@ -455,8 +510,24 @@ def _run(
             console.print(summary_tables(evaluation))
         written = f"wrote {synth_path} ({n:,} rows), {output / 'schema.json'}, {output / 'model'}/"
         if evaluation is not None:
-            written += f", {output / 'report'}/ (report.html, report.json)"
+            written += f", {output / 'report'}/ (report.html, report.json, audit.json)"
         console.print(written)
+    passed = True
+    if evaluation is not None:
+        from ._auto import finish_report
+
+        config: dict[str, Any] = {"command": "run", "generator": generator, "params": params}
+        config.update(target=options.target, holdout_fraction=options.holdout_fraction, rows=n, format=fmt)
+        passed = finish_report(
+            output / "report",
+            inputs={"input": data},
+            seeds={"seed": used},
+            config=config,
+            gate=options.gate,
+            selection=None,
+            quiet=quiet,
+        )
+    return passed
 
 
 def _split(frame: Any, fraction: float, target: str | None, seed: int) -> tuple[Any, Any]:
@@ -494,13 +565,18 @@ def evaluate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Report folder to write.")] = Path("report"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of subsamples, bootstraps and models.")] = 0,
     quiet: Quiet = False,
+    gate: GateFile = None,
 ) -> None:
-    """Judge a synthetic table against the real one: OUTPUT/report.html and OUTPUT/report.json."""
+    """Judge a synthetic table against the real one: OUTPUT/report.html and OUTPUT/report.json.
+
+    With --gate the figures are checked against the gate's rules; a failing rule gives exit code 3."""
 
     def body() -> None:
         from ..evaluation.suite import evaluate as run_evaluate
         from ..report import write_report
+        from ._auto import finish_report
 
+        gate_rules = _load_gate(gate)
         if output.exists() and not output.is_dir():
             raise ParameterError(f"output '{output}' is a file; give a folder")
         frames = {"real": _read(real), "synthetic": _read(synthetic)}
@@ -524,8 +600,106 @@ def evaluate(
             console.print(summary_tables(evaluation))
             console.print(
                 f"evaluated in {time.perf_counter() - start:.1f} s; report written to "
-                f"{output / 'report.html'} and {output / 'report.json'}"
+                f"{output / 'report.html'}, {output / 'report.json'} and {output / 'audit.json'}"
             )
+        inputs = {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout is not None else {})
+        passed = finish_report(
+            output,
+            inputs=inputs,
+            seeds={"seed": seed},
+            config={"command": "evaluate", "target": target},
+            gate=gate_rules,
+            selection=None,
+            quiet=quiet,
+        )
+        if not passed:
+            raise typer.Exit(EXIT_GATE_FAILED)
+
+    _guard(body)
+
+
+@app.command()
+def recommend(
+    data: Annotated[Path, typer.Argument(help="Input table (.csv, .tsv, .parquet).")],
+    target: Target = None,
+    epsilon: Epsilon = None,
+    time_budget: TimeBudget = None,
+    schema_path: Annotated[Path | None, typer.Option("--schema", "-s", help="Schema JSON from `profile`.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the recommendation as JSON.")] = False,
+) -> None:
+    """Which generator, transformers and metrics simulacra will use for this table, and why."""
+
+    def body() -> None:
+        import json
+
+        from ..recommend import recommend as run_recommend
+        from ..schema.profile import profile as run_profile
+        from ..selection import parse_duration
+
+        budget = parse_duration(time_budget) if time_budget is not None else None
+        if epsilon is not None and not epsilon > 0:
+            raise ParameterError(f"--epsilon {epsilon}; give a positive privacy budget, e.g. 1.0")
+        frame = _read(data)
+        schema = _load_schema(schema_path) or run_profile(frame)
+        if target is not None and target not in schema:
+            raise SchemaError(f"--target '{target}' is not a column of '{data}'; its columns are {schema.names}")
+        rec = run_recommend(schema, n_rows=len(frame), target=target, epsilon=epsilon, time_budget=budget)
+        if as_json:
+            typer.echo(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            from ._auto import print_recommendation
+
+            console.print(f"{data.name}: {len(frame):,} rows x {frame.shape[1]} columns")
+            print_recommendation(rec)
+
+    _guard(body)
+
+
+@app.command()
+def estimate(
+    data: Annotated[Path, typer.Argument(help="Input table (.csv, .tsv, .parquet).")],
+    schema_path: Annotated[Path | None, typer.Option("--schema", "-s", help="Schema JSON from `profile`.")] = None,
+    generators: Annotated[
+        str | None, typer.Option("--generators", help="Comma-separated names (default: what --auto would try).")
+    ] = None,
+    rows: Annotated[
+        int | None, typer.Option("--rows", "-n", help="Rows to predict for (default: the table's).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the estimates as JSON.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the calibration subsamples.")] = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Predicted fit time and peak memory of each candidate generator, from small calibration fits."""
+
+    def body() -> None:
+        import json
+
+        from ..estimate import estimate as run_estimate
+        from ..estimate import is_deep
+        from ..recommend import candidates
+        from ..registry import generator_class
+        from ..schema.profile import profile as run_profile
+
+        frame = _read(data)
+        schema = _load_schema(schema_path) or run_profile(frame)
+        n = rows if rows is not None else len(frame)
+        if n < 1:
+            raise ParameterError(f"--rows {n}; give a positive number of rows")
+        if generators is not None:
+            names = [g.strip() for g in generators.split(",") if g.strip()]
+            for name in names:
+                generator_class(name)
+            cands = {g: ({"threads": 1, "early_stopping": False} if is_deep(g) else {}) for g in names}
+        else:
+            cands = candidates(schema, n_rows=len(frame))
+        with _progress(quiet or as_json) as progress:
+            est = run_estimate(frame, schema, cands, rows=n, random_state=seed, progress=progress)
+        if as_json:
+            typer.echo(json.dumps({k: v.to_dict() for k, v in est.items()}, indent=2))
+        else:
+            from ._auto import print_estimates
+
+            print_estimates(est, n)
 
     _guard(body)
 

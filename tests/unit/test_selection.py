@@ -1,0 +1,118 @@
+"""Automatic selection and the estimates it relies on: durations, splits, objective, budget, workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulacra
+from simulacra.errors import ParameterError
+from simulacra.estimate import Estimate, _linear, calibration_sizes, estimate, predict
+from simulacra.evaluation.suite import evaluate
+from simulacra.selection import combined_score, parse_duration, privacy_violations, select, split_three
+from tests.conftest import make_mixed
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("90s", 90), ("1h30m", 5400), ("2.5m", 150), ("45", 45)])
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "15x", "0", "-5m", "m"])
+def test_bad_durations_say_how_to_write_one(text: str) -> None:
+    with pytest.raises(ParameterError, match="--time-budget"):
+        parse_duration(text)
+
+
+def test_split_three_is_disjoint_seeded_and_sized() -> None:
+    frame = make_mixed(500).reset_index(drop=True)
+    train, val, test = split_three(frame, 0.2, 0.2, "group", 0)
+    assert (len(train), len(val), len(test)) == (300, 100, 100)
+    ids = [set(p["customer_id"]) for p in (train, val, test)]
+    assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+    again = split_three(frame, 0.2, 0.2, "group", 0)
+    assert again[2]["customer_id"].tolist() == test["customer_id"].tolist()
+    with pytest.raises(ParameterError):
+        split_three(frame, 0.5, 0.45, None, 0)
+
+
+def test_objective_flags_a_copy_and_scores_a_model() -> None:
+    frame = make_mixed(600, seed=1)
+    train, holdout = frame.iloc[:450].reset_index(drop=True), frame.iloc[450:].reset_index(drop=True)
+    keys = ["fidelity", "utility.tstr", "privacy.exact_copies", "privacy.dcr_share"]
+    copy = evaluate(train, train.copy(), holdout=holdout, target="group", metrics=keys)
+    assert any("exact-copy share" in v for v in privacy_violations(copy))
+    assert any("DCR share" in v for v in privacy_violations(copy))
+    synthetic = simulacra.create_generator("gaussian_copula", random_state=0).fit(train).sample(450, random_state=0)
+    model = evaluate(train, synthetic, holdout=holdout, target="group", metrics=keys)
+    score, parts = combined_score(model)
+    assert privacy_violations(model) == []
+    assert score == pytest.approx((parts["fidelity"] + parts["utility"]) / 2)  # type: ignore[operator]
+    assert 0.5 < score <= 1.0
+
+
+def test_calibration_sizes_and_linear_extrapolation() -> None:
+    assert calibration_sizes(500) == [500]
+    assert calibration_sizes(30_000) == [2000, 10_000]
+    assert _linear([1000.0, 3000.0], [1.0, 2.0], 5000.0) == pytest.approx(3.0)
+    assert _linear([1000.0, 3000.0], [2.0, 1.0], 5000.0) == pytest.approx(1.0)  # slope never negative
+
+
+def test_deep_prediction_respects_max_minutes() -> None:
+    runs = [
+        {"rows": 2000, "fit_seconds": 1.0, "peak_rss_mb": 500.0, "probe_sample_seconds": 0.05, "epoch_seconds": 0.02},
+        {"rows": 6000, "fit_seconds": 1.5, "peak_rss_mb": 510.0, "probe_sample_seconds": 0.05, "epoch_seconds": 0.06},
+    ]
+    est = Estimate("vae", {}, 20_000, float("nan"), 540.0, "", calibration=runs)
+    free = predict(est, {"epochs": 300})
+    assert free.epochs == 300
+    capped = predict(est, {"epochs": 300, "max_minutes": 0.5})
+    assert capped.epochs is not None and capped.epochs < 300
+    assert capped.fit_seconds < free.fit_seconds and capped.fit_seconds <= 30.0 + 5.0
+
+
+def test_estimate_calibrates_in_workers_and_reports_failures() -> None:
+    frame = make_mixed(3000, seed=2)
+    schema = simulacra.profile(frame)
+    est = estimate(frame, schema, {"gaussian_copula": {}, "vae": {"batch_size": 1, "threads": 1}}, rows=30_000)
+    cop = est["gaussian_copula"]
+    assert cop.error is None and [c["rows"] for c in cop.calibration] == [2000, 3000]
+    assert 0 < cop.fit_seconds < 60 and 50 < cop.peak_rss_mb < 4000
+    assert est["vae"].error is not None and "batch_size" in est["vae"].error
+    assert not np.isfinite(est["vae"].fit_seconds)
+
+
+def test_select_keeps_the_only_fitting_candidate_and_explains_the_rest(tmp_path: Path) -> None:
+    frame = make_mixed(500, seed=4)
+    train, val, _ = split_three(frame, 0.2, 0.2, "group", 0)
+    schema = simulacra.profile(train)
+    sel = select(
+        train,
+        val,
+        schema,
+        target="group",
+        time_budget=300,
+        workdir=tmp_path / "cand",
+        candidates={"gaussian_copula": {}, "vae": {"batch_size": 1, "threads": 1}},
+    )
+    assert sel.chosen == "gaussian_copula"
+    board = {c.generator: c for c in sel.candidates}
+    assert board["vae"].status == "failed" and "calibration failed" in board["vae"].reason
+    win = board["gaussian_copula"]
+    assert win.chosen and win.score is not None and win.fit_seconds is not None and win.peak_rss_mb
+    assert pd.read_parquet(win.synthetic_path).shape == (len(train), frame.shape[1])  # type: ignore[arg-type]
+    data = sel.to_dict()
+    assert data["leaderboard"][0]["generator"] == "gaussian_copula" and "only candidate" in data["reason"]
+
+
+def test_select_with_no_time_left_chooses_nothing_and_says_why(tmp_path: Path) -> None:
+    frame = make_mixed(300, seed=5)
+    train, val, _ = split_three(frame, 0.2, 0.2, None, 0)
+    sel = select(
+        train, val, simulacra.profile(train), time_budget=0.5, workdir=tmp_path, candidates={"gaussian_copula": {}}
+    )
+    assert sel.chosen is None
+    assert "gaussian_copula" in sel.reason and "left" in sel.reason
