@@ -368,9 +368,9 @@ def run(
     )
 
     def body() -> None:
-        gate_rules = _load_gate(gate)
-        if gate_rules is not None and no_evaluate:
+        if gate is not None and no_evaluate:
             raise ParameterError("--gate checks the evaluation's figures; it cannot be combined with --no-evaluate")
+        gate_rules = _load_gate(gate)
         if auto:
             from ..selection import parse_duration
             from ._auto import run_auto
