@@ -247,14 +247,16 @@ def select(
     random_state: int = 0,
     started: float | None = None,
     reserve: Callable[[float], float] | None = None,
+    on_estimates: Callable[[dict[str, Any]], None] | None = None,
     progress: ProgressCallback | None = None,
 ) -> Selection:
     """Fit and judge the candidates within ``time_budget`` seconds counted from ``started``
     (a ``time.perf_counter()`` value; default: now); keep the best by :data:`OBJECTIVE`.
 
     ``reserve(first_eval_seconds)`` returns the seconds to keep for what follows the selection (default:
-    :data:`RESERVE_FACTOR` times the first candidate's evaluation). Each candidate's model and synthetic
-    table are kept under ``workdir/<name>/``.
+    :data:`RESERVE_FACTOR` times the first candidate's evaluation). ``on_estimates`` receives the
+    :class:`~simulacra.estimate.Estimate` of every candidate before the first fit starts. Each candidate's
+    model and synthetic table are kept under ``workdir/<name>/``.
     """
     from .estimate import estimate, is_deep, predict, run_worker
     from .evaluation.suite import evaluate
@@ -275,6 +277,8 @@ def select(
     t0 = time.perf_counter()
     estimates = estimate(train, schema, candidates, random_state=random_state, progress=progress)
     timings["estimate"] = time.perf_counter() - t0
+    if on_estimates is not None:
+        on_estimates(dict(estimates))
     results = [
         CandidateResult(
             name,

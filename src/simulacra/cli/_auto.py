@@ -173,6 +173,7 @@ def run_auto(
             workdir=work,
             random_state=seed,
             started=started,
+            on_estimates=None if quiet else lambda est: print_estimates(est, len(train)),
             progress=progress,
         )
         timings["select"] = time.perf_counter() - t
@@ -213,18 +214,9 @@ def run_auto(
         "chosen": sel.chosen,
         "params": winner.params,
     }
-    passed = finish_report(
-        output / "report",
-        inputs={"input": data},
-        seeds={"seed": seed},
-        config=config,
-        gate=gate,
-        selection=selection,
-        quiet=quiet,
-    )
     if not quiet:
         table = Table(title="leaderboard (validation split)", title_justify="left")
-        for col in ("generator", "status", "score", "fidelity", "utility", "fit s (pred.)", "peak MB (pred.)", "note"):
+        for col in ("generator", "status", "score", "fidelity", "utility", "fit s (pred.)", "peak MB (pred.)"):
             table.add_column(col)
         for c in selection["leaderboard"]:
 
@@ -239,9 +231,11 @@ def run_auto(
                 f(c["utility"]),
                 f"{f(c['fit_seconds'], 1)} ({f(c['predicted_fit_seconds'], 1)})",
                 f"{f(c['peak_rss_mb'], 0)} ({f(c['predicted_peak_rss_mb'], 0)})",
-                c["reason"],
             )
         console.print(table)
+        for c in selection["leaderboard"]:
+            if c["reason"]:
+                console.print(f"  {c['generator']}: {c['reason']}", soft_wrap=True)
         console.print(f"chosen: {sel.chosen}: {sel.reason}", soft_wrap=True)
         console.print(summary_tables(evaluation))
         console.print(
@@ -252,4 +246,13 @@ def run_auto(
             f"wrote {synth_path} ({n:,} rows), {output / 'model'}/, {output / 'report'}/ (report.html, report.json, "
             f"audit.json), candidates in {work}/"
         )
+    passed = finish_report(
+        output / "report",
+        inputs={"input": data},
+        seeds={"seed": seed},
+        config=config,
+        gate=gate,
+        selection=selection,
+        quiet=quiet,
+    )
     return passed
