@@ -122,20 +122,24 @@ def run_worker(job: dict[str, Any], workdir: Path, timeout: float | None) -> dic
             check=False,
         )
     except subprocess.TimeoutExpired:
+        job_path.unlink(missing_ok=True)
         raise WorkerError(f"fitting {job['generator']} ran past its limit of {timeout:.0f} s and was stopped") from None
+    job_path.unlink(missing_ok=True)
     if not Path(result).exists():
         tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
         raise WorkerError(f"the worker fitting {job['generator']} ended with code {proc.returncode}: {tail[0]}")
     out: dict[str, Any] = json.loads(Path(result).read_text(encoding="utf-8"))
+    Path(result).unlink()
     if out.get("error"):
         raise WorkerError(f"fitting {job['generator']} failed: {out['error']}")
     return out
 
 
 def _linear(xs: list[float], ys: list[float], x: float) -> float:
-    """The line through two points (slope at least 0) read at ``x``; a single point is returned as is."""
+    """The line through two points (slope at least 0) read at ``x``; a single point (a table too small for two
+    calibration sizes, calibrated whole) is returned as is."""
     if len(xs) < 2 or xs[1] == xs[0]:
-        return ys[-1] * (x / xs[-1] if x > xs[-1] else 1.0) if len(xs) == 1 and xs[0] < x else ys[-1]
+        return ys[-1]
     slope = max(0.0, (ys[1] - ys[0]) / (xs[1] - xs[0]))
     return max(ys[1] + slope * (x - xs[1]), 0.0)
 

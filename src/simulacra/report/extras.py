@@ -25,7 +25,8 @@ def add_sections(folder: Path, sections: dict[str, Any], fragments: list[str]) -
     atomic_write_text(json_path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     page = html_path.read_text(encoding="utf-8")
     block = "\n".join(fragments)
-    at = page.rfind("</body>")
+    at = page.rfind("</main>")
+    at = at if at >= 0 else page.rfind("</body>")
     page = page[:at] + block + "\n" + page[at:] if at >= 0 else page + block
     atomic_write_text(html_path, page)
 
