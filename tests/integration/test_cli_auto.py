@@ -200,3 +200,18 @@ def test_run_auto_bad_options_are_one_line(small_csv: Path, tmp_path: Path, args
     code, out = invoke("run", small_csv, "-o", tmp_path / "o", *args)
     assert code == 2 and out.count("error:") == 1 and needle in " ".join(out.split()), out
     assert not (tmp_path / "o").exists()
+
+
+def test_plain_run_writes_an_audit_and_honours_the_gate(small_csv: Path, tmp_path: Path) -> None:
+    gate = tmp_path / "gate.json"
+    gate.write_text(json.dumps({"rules": [{"figure": "fidelity.column_shapes.score", "min": 0.5, "name": "shapes"}]}))
+    out = tmp_path / "out"
+    code, text = invoke("run", small_csv, "--target", "group", "--seed", "3", "--gate", gate, "-o", out)
+    assert code == 0, text
+    assert "PASS shapes" in " ".join(text.split())
+    audit = json.loads((out / "report" / "audit.json").read_text())
+    assert audit["config"]["command"] == "run" and audit["config"]["generator"] == "gaussian_copula"
+    assert audit["data"]["input"]["file"] == "small.csv" and audit["gate"]["passed"] is True
+    gate.write_text(json.dumps({"rules": [{"figure": "fidelity.column_shapes.score", "min": 1.5, "name": "shapes"}]}))
+    code, text = invoke("run", small_csv, "--target", "group", "--seed", "3", "--gate", gate, "-o", out, "-q")
+    assert code == EXIT_GATE_FAILED and "FAIL shapes" in text and (out / "synthetic.csv").exists()
