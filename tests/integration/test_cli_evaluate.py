@@ -48,7 +48,7 @@ def test_evaluate_writes_html_json_and_a_summary(files: dict[str, Path], tmp_pat
         "--target", "group", "-o", out,
     )  # fmt: skip
     assert code == 0, text
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "report.html", "report.json"]
     data = json.loads((out / "report.json").read_text())
     assert data["format"] == "simulacra.report"
     assert data["utility"]["tstr"]["status"] == "ok" and data["privacy"]["dcr_share"]["status"] == "ok"
