@@ -8,6 +8,7 @@ Every error derives from :class:`SimulacraError` and from the builtin that match
     │   └── InputFileError (InputError, OSError)   a file that is missing or cannot be read
     ├── SchemaError (ValueError)             a schema that is invalid or does not match the data
     ├── ParameterError (ValueError)          a bad argument (unknown generator, n <= 0, typo in a parameter)
+    ├── PrivacyBudgetError (ValueError)      a differentially private step would overspend the privacy budget
     ├── NotFittedError (ValueError, AttributeError)   sample/save before fit
     ├── ModelFileError (ValueError)          a saved model that is damaged, foreign or of a newer format
     ├── OutputError (OSError)                an output path that cannot be written
@@ -27,6 +28,7 @@ __all__ = [
     "NotFittedError",
     "OutputError",
     "ParameterError",
+    "PrivacyBudgetError",
     "SchemaError",
     "SimulacraError",
 ]
@@ -50,6 +52,10 @@ class SchemaError(SimulacraError, ValueError):
 
 class ParameterError(SimulacraError, ValueError):
     """An argument has a value that is not allowed."""
+
+
+class PrivacyBudgetError(SimulacraError, ValueError):
+    """A differentially private step would spend more than the privacy budget left."""
 
 
 class NotFittedError(SimulacraError, ValueError, AttributeError):

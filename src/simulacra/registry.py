@@ -36,6 +36,18 @@ register(
     "simulacra.generators.statistical.gaussian_copula:GaussianCopulaGenerator",
     "Gaussian copula over per-column marginals; fast statistical baseline",
 )
+register(
+    "mst",
+    "simulacra.generators.statistical.marginal:MSTGenerator",
+    "differentially private: noisy 1- and 2-way marginals on a private spanning tree (MST)",
+    extra="dp",
+)
+register(
+    "aim",
+    "simulacra.generators.statistical.marginal:AIMGenerator",
+    "differentially private: adaptively chosen noisy marginals of a 3-way workload (AIM)",
+    extra="dp",
+)
 register("gan", "simulacra.generators.deep.gan:GANGenerator", "conditional tabular GAN (CTGAN-style)", extra="deep")
 register("vae", "simulacra.generators.deep.vae:VAEGenerator", "tabular variational autoencoder (TVAE)", extra="deep")
 
