@@ -298,9 +298,13 @@ def _deep_prediction(name: str, params: dict[str, Any], runs: list[dict[str, Any
     every = max(1, min(10, int(p.get("epochs") or 300) // 30)) if early else 0
     evals = math.ceil(epochs / every) if every else 0
     fit = over_n + epochs * epoch_n + evals * probe
+    checks = f" + {evals} early-stopping checks x {probe:.2f} s" if evals else ""
     basis = (
         f"{epochs} epochs x {epoch_n:.3f} s (epoch time linear in steps, from {CALIBRATION_EPOCHS}-epoch fits on "
-        f"{', '.join(str(int(r)) for r in rows)} rows) + {evals} early-stopping checks x {probe:.2f} s + "
-        f"{over_n:.1f} s set-up; an upper bound when early stopping ends the fit sooner"
+        f"{', '.join(str(int(r)) for r in rows)} rows){checks} + {over_n:.1f} s set-up"
     )
+    if p.get("max_minutes") is not None:
+        basis += f", within max_minutes={p['max_minutes']}"
+    if evals:
+        basis += "; an upper bound: early stopping may end the fit sooner"
     return fit, epochs, basis

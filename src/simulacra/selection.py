@@ -4,11 +4,12 @@
 >>> sel = select(train, validation, schema, target="income", time_budget=900, workdir=Path("out/candidates"))
 >>> sel.chosen, sel.leaderboard()
 
-The **objective** is declared here, once (:data:`OBJECTIVE`):
+The **objective** is declared here, once (:data:`OBJECTIVES`; ``--objective`` on the command line):
 
-- **score** = mean of the fidelity headline (column shapes and pair trends, see
+- **score** (``balanced``, the default) = mean of the fidelity headline (column shapes and pair trends, see
   :mod:`simulacra.evaluation._headline`) and the utility headline (TSTR ROC AUC, or R² for a numeric
   target, on the validation split). Without a target the score is the fidelity headline alone.
+  ``fidelity`` and ``utility`` rank by one headline alone.
 - **privacy limits** (constraints, not traded against the score): the share of synthetic rows that copy a
   training row (``privacy.exact_copies``) may exceed the holdout's own share by at most
   :data:`EXACT_COPIES_MARGIN`; the DCR share may exceed its ideal (what a fresh real sample scores) by at
@@ -45,6 +46,7 @@ __all__ = [
     "DCR_MARGIN",
     "EXACT_COPIES_MARGIN",
     "OBJECTIVE",
+    "OBJECTIVES",
     "CandidateResult",
     "Selection",
     "combined_score",
@@ -67,11 +69,21 @@ MIN_DEEP_SECONDS = 60.0
 RESERVE_FACTOR = 1.5
 """The final evaluation and report are reserved this multiple of the first candidate's evaluation time."""
 
-OBJECTIVE = (
-    "score = mean of the fidelity headline (column shapes, pair trends) and the utility headline (TSTR on the "
-    "validation split; fidelity alone without a target); privacy limits: exact-copy share <= the holdout's + "
-    f"{EXACT_COPIES_MARGIN}, DCR share <= its ideal + {DCR_MARGIN}"
+_LIMITS = (
+    f"privacy limits: exact-copy share <= the holdout's + {EXACT_COPIES_MARGIN}, DCR share <= its ideal + {DCR_MARGIN}"
 )
+OBJECTIVES: dict[str, tuple[float, float, str]] = {
+    "balanced": (
+        0.5,
+        0.5,
+        "score = mean of the fidelity headline (column shapes, pair trends) and the utility headline (TSTR on the "
+        f"validation split; fidelity alone without a target); {_LIMITS}",
+    ),
+    "fidelity": (1.0, 0.0, f"score = the fidelity headline (column shapes, pair trends); {_LIMITS}"),
+    "utility": (0.0, 1.0, f"score = the utility headline (TSTR on the validation split); {_LIMITS}"),
+}
+"""Objective name -> (weight of fidelity, weight of utility, description)."""
+OBJECTIVE = OBJECTIVES["balanced"][2]
 
 
 def parse_duration(text: str) -> float:
@@ -124,15 +136,22 @@ def _holdout(frame: pd.DataFrame, n_out: int, target: str | None, seed: int) -> 
     return frame.iloc[sorted(keep)].reset_index(drop=True), frame.iloc[sorted(out)].reset_index(drop=True)
 
 
-def combined_score(evaluation: Any) -> tuple[float, dict[str, float | None]]:
+def combined_score(evaluation: Any, objective: str = "balanced") -> tuple[float, dict[str, float | None]]:
     """The objective's score of an :class:`~simulacra.evaluation.suite.Evaluation` and its parts."""
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"--objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    w_fid, w_util, _ = OBJECTIVES[objective]
     heads = evaluation.headline()
     fid, util = heads["fidelity"].score, heads["utility"].score
     parts = {"fidelity": fid, "utility": util}
-    used = [x for x in (fid, util) if x is not None and math.isfinite(x)]
-    if evaluation.target is not None and util is None:
+    if evaluation.target is None:
+        if objective == "utility":
+            raise ParameterError("--objective utility needs a --target to measure utility on")
+        w_fid, w_util = 1.0, 0.0
+    pairs = [(w, x) for w, x in ((w_fid, fid), (w_util, util)) if w > 0]
+    if any(x is None or not math.isfinite(x) for _, x in pairs):
         return float("nan"), parts
-    return (sum(used) / len(used) if used else float("nan")), parts
+    return sum(w * float(x) for w, x in pairs) / sum(w for w, _ in pairs), parts  # type: ignore[arg-type]
 
 
 def privacy_violations(evaluation: Any) -> list[str]:
@@ -248,10 +267,11 @@ def select(
     started: float | None = None,
     reserve: Callable[[float], float] | None = None,
     on_estimates: Callable[[dict[str, Any]], None] | None = None,
+    objective: str = "balanced",
     progress: ProgressCallback | None = None,
 ) -> Selection:
     """Fit and judge the candidates within ``time_budget`` seconds counted from ``started``
-    (a ``time.perf_counter()`` value; default: now); keep the best by :data:`OBJECTIVE`.
+    (a ``time.perf_counter()`` value; default: now); keep the best by ``objective`` (:data:`OBJECTIVES`).
 
     ``reserve(first_eval_seconds)`` returns the seconds to keep for what follows the selection (default:
     :data:`RESERVE_FACTOR` times the first candidate's evaluation). ``on_estimates`` receives the
@@ -262,6 +282,10 @@ def select(
     from .evaluation.suite import evaluate
     from .recommend import candidates as default_candidates
 
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"--objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    if objective == "utility" and target is None:
+        raise ParameterError("--objective utility needs a --target to measure utility on")
     started = time.perf_counter() if started is None else started
     progress = progress or NO_PROGRESS
     if candidates is None:
@@ -364,7 +388,7 @@ def select(
         if eval_s is None:
             eval_s = cand.evaluate_seconds
             keep = reserve(eval_s) if reserve is not None else RESERVE_FACTOR * eval_s
-        cand.score, cand.parts = combined_score(ev)
+        cand.score, cand.parts = combined_score(ev, objective)
         cand.violations = privacy_violations(ev)
         cand.status = "evaluated"
         cand.reason = "violates a privacy limit: " + "; ".join(cand.violations) if cand.violations else ""
@@ -374,7 +398,9 @@ def select(
         reason = "no candidate could be fitted and evaluated: " + "; ".join(
             f"{c.generator}: {c.reason}" for c in results
         )
-        return Selection(results, None, reason, time_budget, timings=timings, estimates=_est(estimates))
+        return Selection(
+            results, None, reason, time_budget, OBJECTIVES[objective][2], timings=timings, estimates=_est(estimates)
+        )
     best.chosen = True
     others = [c for c in board if c is not best and c.status == "evaluated"]
     if best.violations:
@@ -390,7 +416,15 @@ def select(
         )
     else:
         reason = f"{best.generator} is the only candidate evaluated within the budget ({best.score:.4f})"
-    sel = Selection(results, best.generator, reason, time_budget, timings=timings, estimates=_est(estimates))
+    sel = Selection(
+        results,
+        best.generator,
+        reason,
+        time_budget,
+        OBJECTIVES[objective][2],
+        timings=timings,
+        estimates=_est(estimates),
+    )
     sel.rows = {"train": len(train), "validation": len(validation)}
     return sel
 

@@ -189,7 +189,10 @@ def test_run_auto_chooses_reports_and_gates(small_csv: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("--time-budget", "5m"), "--time-budget applies to --auto"),
+        (("--time-budget", "5m"), "--time-budget and --objective apply to --auto"),
+        (("--objective", "utility"), "apply to --auto"),
+        (("--auto", "--objective", "speed"), "--objective 'speed'; choose one of balanced, fidelity, utility"),
+        (("--auto", "--objective", "utility"), "needs a --target"),
         (("--auto", "--generator", "gan"), "--auto chooses the generator itself"),
         (("--auto", "--no-evaluate"), "cannot be combined with --no-evaluate"),
         (("--auto", "--time-budget", "fast"), "is not a duration"),

@@ -52,6 +52,10 @@ def test_objective_flags_a_copy_and_scores_a_model() -> None:
     assert privacy_violations(model) == []
     assert score == pytest.approx((parts["fidelity"] + parts["utility"]) / 2)  # type: ignore[operator]
     assert 0.5 < score <= 1.0
+    assert combined_score(model, "fidelity")[0] == pytest.approx(parts["fidelity"])
+    assert combined_score(model, "utility")[0] == pytest.approx(parts["utility"])
+    with pytest.raises(ParameterError, match="--objective"):
+        combined_score(model, "speed")
 
 
 def test_calibration_sizes_and_linear_extrapolation() -> None:

@@ -121,6 +121,7 @@ def run_auto(
     time_budget: float,
     gate: Any | None,
     started: float,
+    objective: str = "balanced",
 ) -> bool:
     """``run --auto``: split train/validation/test, select by measured scores within the budget, sample
     from the winner, evaluate it on the test split, report (with the leaderboard). Returns the gate's verdict."""
@@ -139,6 +140,12 @@ def run_auto(
         raise ParameterError(f"output '{output}' is a file; give a folder")
     if not options.evaluate:
         raise ParameterError("--auto chooses by measured scores; it cannot be combined with --no-evaluate")
+    from ..selection import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"--objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    if objective == "utility" and options.target is None:
+        raise ParameterError("--objective utility needs a --target to measure utility on")
     if not 0.0 < options.holdout_fraction < 1.0:
         raise ParameterError(
             f"--holdout-fraction is {options.holdout_fraction}; --auto needs a test share in (0, 1), e.g. 0.2"
@@ -174,6 +181,7 @@ def run_auto(
             random_state=seed,
             started=started,
             on_estimates=None if quiet else lambda est: print_estimates(est, len(train)),
+            objective=objective,
             progress=progress,
         )
         timings["select"] = time.perf_counter() - t
@@ -211,6 +219,7 @@ def run_auto(
         "validation_fraction": 0.2,
         "rows": n,
         "format": fmt,
+        "objective": objective,
         "chosen": sel.chosen,
         "params": winner.params,
     }

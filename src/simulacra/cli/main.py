@@ -391,6 +391,10 @@ def run(
         bool, typer.Option("--auto", help="Measure the candidate generators and keep the best (see docs/choosing.md).")
     ] = False,
     time_budget: TimeBudget = None,
+    objective: Annotated[
+        str | None,
+        typer.Option("--objective", help="--auto ranks by: balanced (fidelity and utility), fidelity or utility."),
+    ] = None,
     gate: GateFile = None,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
@@ -423,12 +427,13 @@ def run(
             if list(ctx.args) or generator != "gaussian_copula":
                 raise ParameterError("--auto chooses the generator itself; drop --generator and generator options")
             budget = parse_duration(time_budget or DEFAULT_TIME_BUDGET)
+            goal = objective or "balanced"
             passed = run_auto(
-                data, output, rows, schema_path, fmt, _seed(seed), quiet, options, budget, gate_rules, started
+                data, output, rows, schema_path, fmt, _seed(seed), quiet, options, budget, gate_rules, started, goal
             )
         else:
-            if time_budget is not None:
-                raise ParameterError("--time-budget applies to --auto; add --auto or drop it")
+            if time_budget is not None or objective is not None:
+                raise ParameterError("--time-budget and --objective apply to --auto; add --auto or drop them")
             options_g = RunOptions(options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules)
             passed = _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options_g)
         if not passed:
