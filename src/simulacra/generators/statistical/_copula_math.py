@@ -20,7 +20,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["correlation", "discrete_scores", "fit_orders", "normal_scores"]
+__all__ = [
+    "cdf_scores",
+    "correlation",
+    "correlation_from_moments",
+    "discrete_scores",
+    "fit_orders",
+    "normal_scores",
+    "place_scores",
+    "regularize_correlation",
+]
 
 _EPS = 1e-10
 
@@ -73,10 +82,13 @@ def fit_orders(
     continuous: dict[int, np.ndarray],
     rng: np.random.Generator,
     iterations: int = 3,
+    partners: dict[int, tuple[int, float]] | None = None,
 ) -> dict[int, np.ndarray]:
     """Refine ``z`` in place: partner-based category orders and tie placement. Returns the orders.
 
     ``discrete`` maps a column index to (codes, freq); ``continuous`` maps an index to its values.
+    ``partners``, when given, receives each column's final partner and sign (the distributed fit
+    replays the placement with them, see :func:`place_scores`).
     """
     n, d = z.shape
     orders: dict[int, np.ndarray] = {}
@@ -98,6 +110,8 @@ def fit_orders(
             means[freq == 0] = np.inf  # unseen categories last; their interval is empty anyway
             orders[j] = np.argsort(means, kind="stable")
             z[:, j] = discrete_scores(codes, orders[j], freq, np.asarray(z[:, partner] + noise))
+            if partners is not None:
+                partners[j] = (partner, 1.0)
         if not continuous:
             continue
         corr = correlation(z)
@@ -107,7 +121,62 @@ def fit_orders(
             partner = int(np.argmax(row))
             sign = 1.0 if corr[j, partner] >= 0 else -1.0
             z[:, j] = normal_scores(x, np.asarray(sign * z[:, partner] + noise))
+            if partners is not None:
+                partners[j] = (partner, sign)
     return orders
+
+
+def cdf_scores(x: np.ndarray, values: np.ndarray, counts: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Normal scores of ``x`` under a *global* distribution given as sorted ``values`` with ``counts``.
+
+    The distributed analogue of :func:`normal_scores`: a value owns the interval [F(v-), F(v)] of the
+    global CDF (a bucket of a compressed sketch owns its bucket's share); rows of this partition that
+    fall in the same interval are spread over it by rank of (``x``, ``key``), as ties are in memory.
+    """
+    n_total = float(counts.sum())
+    before = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(float)
+    bucket = np.clip(np.searchsorted(values, x, side="right") - 1, 0, len(values) - 1)
+    order = np.lexsort((key, x, bucket))
+    n = len(x)
+    rank = np.empty(n)
+    rank[order] = np.arange(n)
+    local = np.bincount(bucket, minlength=len(values))
+    start = np.concatenate([[0], np.cumsum(local)])[:-1]
+    frac = (rank - start[bucket] + 0.5) / local[bucket]
+    return _ndtri((before[bucket] + frac * counts[bucket]) / n_total)
+
+
+def place_scores(
+    z: np.ndarray,
+    discrete: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    continuous: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    partners: dict[int, tuple[int, float]],
+    rng: np.random.Generator,
+    iterations: int = 3,
+) -> None:
+    """Fill ``z`` in place with normal scores under fixed orders and partners (found by :func:`fit_orders`).
+
+    ``discrete`` maps an index to (codes, order, global freq); ``continuous`` maps an index to
+    (values, sketch values, sketch counts). The sweeps are those of :func:`fit_orders` with its learning
+    left out, so a partition's scores follow the same placement rules as the in-memory fit.
+    """
+    n = z.shape[0]
+    noise = rng.standard_normal(n) * 1e-9
+    for j, (codes, order, freq) in discrete.items():
+        z[:, j] = discrete_scores(codes, order, freq, np.asarray(rng.random(n)))
+    for j, (x, values, counts) in continuous.items():
+        z[:, j] = cdf_scores(x, values, counts, np.asarray(rng.random(n)))
+    if z.shape[1] < 2:
+        return
+    for _ in range(iterations):
+        for j, (codes, order, freq) in discrete.items():
+            partner, _sign = partners.get(j, (j, 1.0))
+            if partner != j:
+                z[:, j] = discrete_scores(codes, order, freq, np.asarray(z[:, partner] + noise))
+        for j, (x, values, counts) in continuous.items():
+            partner, sign = partners.get(j, (j, 1.0))
+            if partner != j:
+                z[:, j] = cdf_scores(x, values, counts, np.asarray(sign * z[:, partner] + noise))
 
 
 def correlation(z: np.ndarray) -> np.ndarray:
@@ -117,7 +186,25 @@ def correlation(z: np.ndarray) -> np.ndarray:
         return np.ones((1, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(z, rowvar=False)
-    corr = np.nan_to_num(corr, nan=0.0)
+    return regularize_correlation(corr)
+
+
+def correlation_from_moments(n: float, total: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """:func:`correlation` from mergeable moments: row count, column sums and the cross-product matrix."""
+    d = len(total)
+    if d == 1:
+        return np.ones((1, 1))
+    mean = total / n
+    cov = cross / n - np.outer(mean, mean)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+        corr = cov / np.outer(sd, sd)
+    return regularize_correlation(corr)
+
+
+def regularize_correlation(corr: np.ndarray) -> np.ndarray:
+    """NaN to 0, unit diagonal, eigenvalues floored at 1e-6 (positive definite), rescaled to unit diagonal."""
+    corr = np.nan_to_num(np.asarray(corr, dtype=float), nan=0.0)
     np.fill_diagonal(corr, 1.0)
     w, v = np.linalg.eigh(corr)
     w = np.maximum(w, 1e-6)
