@@ -3,7 +3,7 @@
 The same four steps as the in-memory API, on a Parquet dataset (a file, a folder, a glob) or a large
 CSV, run by an *engine*:
 
-* ``engine="local"`` (default): streams partitions (pyarrow row groups / CSV byte ranges) one at a
+* ``engine="stream"`` (default): streams partitions (pyarrow row groups / CSV byte ranges) one at a
   time through this process; needs nothing beyond simulacra's core;
 * ``engine="dask"``: the same work as tasks on a Dask cluster: a ``LocalCluster`` when ``scheduler`` is
   ``None``, else the cluster at that address (``tcp://host:8786``); needs ``pip install 'simulacra[dask]'``.
@@ -32,6 +32,7 @@ from ..registry import create_generator
 from ..schema import TableSchema
 from ._engine import ENGINES, DaskEngine, Engine, LocalEngine, fresh_seed, make_engine, partition_rng
 from ._source import DEFAULT_PARTITION_ROWS, Dataset, open_dataset, read_partition, settle_csv_dtypes
+from .evaluate import ScaleEvaluation
 from .sampling import DEFAULT_SAMPLE_PARTITION_ROWS, read_dataset, sample_partitions
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "Dataset",
     "Engine",
     "LocalEngine",
+    "ScaleEvaluation",
+    "evaluate_dataset",
     "fit_dataset",
     "make_engine",
     "open_dataset",
@@ -79,7 +82,7 @@ def _check_rows(value: int, what: str) -> None:
 def profile_dataset(
     source: str | Path | Dataset,
     *,
-    engine: str | Engine = "local",
+    engine: str | Engine = "stream",
     scheduler: str | None = None,
     n_workers: int = 2,
     sample_rows: int = 50_000,
@@ -111,7 +114,7 @@ def fit_dataset(
     generator: str | Generator = "gaussian_copula",
     schema: TableSchema | None = None,
     *,
-    engine: str | Engine = "local",
+    engine: str | Engine = "stream",
     scheduler: str | None = None,
     n_workers: int = 2,
     sample_rows: int = DEFAULT_FIT_SAMPLE_ROWS,
@@ -154,12 +157,51 @@ def fit_dataset(
         return gen.fit(drawn.sample.rows[list(schema.names)], _complete_categories(schema, drawn), progress=progress)
 
 
+def evaluate_dataset(
+    real: str | Path | Dataset,
+    synthetic: str | Path | Dataset,
+    schema: TableSchema,
+    *,
+    holdout: str | Path | Dataset | None = None,
+    engine: str | Engine = "stream",
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    privacy_rows: int = 5_000,
+    privacy_real_rows: int = 50_000,
+    random_state: int = 0,
+    partition_rows: int = DEFAULT_PARTITION_ROWS,
+    progress: ProgressCallback | None = None,
+) -> ScaleEvaluation:
+    """Fidelity of a synthetic dataset against the real one from distributed aggregates (column shapes,
+    missing values, column pairs, 3-way k-marginal), and NNDR (DCR share with ``holdout``) on uniform
+    samples; see :mod:`simulacra.distributed.evaluate` for what is exact."""
+    from .evaluate import evaluate_partitions
+
+    _check_rows(privacy_rows, "privacy_rows")
+    _check_rows(privacy_real_rows, "privacy_real_rows")
+    with _engine(engine, scheduler, n_workers) as eng:
+        real_ds = _dataset(real, eng, partition_rows)
+        syn_ds = _dataset(synthetic, eng, partition_rows)
+        hold_ds = None if holdout is None else _dataset(holdout, eng, partition_rows)
+        return evaluate_partitions(
+            real_ds,
+            syn_ds,
+            schema,
+            eng,
+            holdout=hold_ds,
+            privacy_rows=privacy_rows,
+            privacy_real_rows=privacy_real_rows,
+            random_state=random_state,
+            progress=progress,
+        )
+
+
 def sample_dataset(
     generator: Generator,
     n: int,
     output: str | Path,
     *,
-    engine: str | Engine = "local",
+    engine: str | Engine = "stream",
     scheduler: str | None = None,
     n_workers: int = 2,
     random_state: int | None = None,

@@ -3,7 +3,7 @@
 An engine maps a function over partition indices and folds the results with a merge function, in
 partition order, so the result never depends on how many workers there are or which one ran what:
 
-* :class:`LocalEngine` (``engine="local"``): one partition at a time in this process; memory holds one
+* :class:`LocalEngine` (``engine="stream"``): one partition at a time in this process; memory holds one
   partition plus the running aggregate, so files larger than memory stream through (pyarrow batches);
 * :class:`DaskEngine` (``engine="dask"``): the same functions on a Dask cluster, a ``LocalCluster`` when no
   scheduler address is given. Dask is imported only here, only when this engine is used.
@@ -27,7 +27,7 @@ __all__ = ["ENGINES", "DaskEngine", "Engine", "LocalEngine", "fresh_seed", "make
 
 logger = logging.getLogger(__name__)
 
-ENGINES = ("local", "dask")
+ENGINES = ("stream", "dask")
 T = TypeVar("T")
 
 
@@ -184,18 +184,18 @@ class DaskEngine:
 
 
 def make_engine(
-    engine: str | Engine = "local",
+    engine: str | Engine = "stream",
     *,
     scheduler: str | None = None,
     n_workers: int = 2,
     memory_limit: str | int = "2GB",
 ) -> Engine:
-    """An engine from its name (``"local"`` or ``"dask"``), or ``engine`` itself if it already is one."""
+    """An engine from its name (``"stream"`` or ``"dask"``), or ``engine`` itself if it already is one."""
     if not isinstance(engine, str):
         return engine
-    if engine == "local":
+    if engine == "stream":
         if scheduler:
-            raise ParameterError("--scheduler needs --engine dask; the local engine runs in this process")
+            raise ParameterError("--scheduler needs --engine dask; the stream engine runs in this process")
         return LocalEngine()
     if engine == "dask":
         require("distributed", extra="dask", purpose="--engine dask")
