@@ -22,6 +22,7 @@ import typer
 from .. import __version__
 from ..errors import ParameterError, SchemaError, SimulacraError
 from ..progress import NO_PROGRESS, ProgressCallback
+from . import _scale
 from ._render import RichProgress, console, err_console, schema_table
 
 app = typer.Typer(
@@ -55,6 +56,9 @@ Target = Annotated[
 ]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+EngineOpt = Annotated[str, typer.Option("--engine", help=_scale.ENGINE_HELP)]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=_scale.SCHEDULER_HELP)]
+WorkersOpt = Annotated[int, typer.Option("--workers", help=_scale.WORKERS_HELP)]
 
 
 def _fail(message: str, code: int = EXIT_USER_ERROR) -> typing.NoReturn:
@@ -160,11 +164,18 @@ def profile(
         "schema.json"
     ),
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Detect each column's kind and write an editable schema (JSON)."""
 
     def body() -> None:
         from ..schema.profile import profile as run_profile
+
+        if _scale.check_engine(engine, scheduler):
+            with _progress(quiet) as progress:
+                return _scale.profile(data, output, engine, scheduler, workers, quiet, progress)
 
         frame = _read(data)
         schema = run_profile(frame)
@@ -240,6 +251,9 @@ def fit(
     geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Fit a generator and save it as a model folder. Generator options follow as --name value."""
 
@@ -248,6 +262,15 @@ def fit(
 
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
+        if _scale.check_engine(engine, scheduler):
+            schema = _load_schema(schema_path)
+            if region is not None or bbox is not None or geo_min_distance is not None:
+                from ..distributed import profile_dataset
+
+                base = schema or profile_dataset(data, engine=engine, scheduler=scheduler, n_workers=workers)
+                schema = _geo_schema(base, None, region, bbox, geo_min_distance)
+            with _progress(quiet) as progress:
+                return _scale.fit(data, gen, schema, output, engine, scheduler, workers, quiet, progress)
         frame = _read(data)
         schema = _geo_schema(_load_schema(schema_path), frame, region, bbox, geo_min_distance)
         start = time.perf_counter()
@@ -287,14 +310,21 @@ def sample(
     ),
     seed: Seed = None,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
-    """Generate synthetic rows from a saved model, streamed to a file."""
+    """Generate synthetic rows from a saved model, streamed to a file (a Parquet dataset folder with --engine)."""
 
     def body() -> None:
         from ..generators.base import _check_n, load
         from ..io import output_format
 
         _check_n(rows)
+        if _scale.check_engine(engine, scheduler):
+            folder = Path("synthetic") if output == Path("synthetic.csv") else output  # the default, as a folder
+            with _progress(quiet) as progress:
+                return _scale.sample(model, rows, folder, _seed(seed), engine, scheduler, workers, quiet, progress)
         output_format(output)
         gen = load(model)
         used = _seed(seed)
@@ -494,12 +524,24 @@ def evaluate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Report folder to write.")] = Path("report"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of subsamples, bootstraps and models.")] = 0,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Judge a synthetic table against the real one: OUTPUT/report.html and OUTPUT/report.json."""
 
     def body() -> None:
         from ..evaluation.suite import evaluate as run_evaluate
         from ..report import write_report
+
+        if _scale.check_engine(engine, scheduler):
+            if target is not None:
+                raise ParameterError("--target (utility metrics) needs --engine memory; at scale, evaluate a sample")
+            schema = _load_schema(schema_path)
+            with _progress(quiet) as progress:
+                return _scale.evaluate(
+                    real, synthetic, holdout, schema, output, seed, engine, scheduler, workers, quiet, progress
+                )
 
         if output.exists() and not output.is_dir():
             raise ParameterError(f"output '{output}' is a file; give a folder")

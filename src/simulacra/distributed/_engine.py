@@ -137,7 +137,7 @@ class DaskEngine:
                 threads_per_worker=1,
                 processes=True,
                 memory_limit=self.memory_limit,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: no clash with a running cluster
             )
             self.client = distributed.Client(cluster)
             self._owned = [self.client, cluster]
