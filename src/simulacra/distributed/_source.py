@@ -153,7 +153,7 @@ def _open_csv(path: Path, partition_rows: int) -> Dataset:
             raise InputError(f"input file '{path}' is not UTF-8 text; re-save it as UTF-8") from None
         if not header.strip():
             raise InputError(f"input file '{path}' is empty; give a file with a header row and data rows")
-        block = max(1 << 20, partition_rows * _CSV_BYTES_PER_ROW)
+        block = max(1 << 16, partition_rows * _CSV_BYTES_PER_ROW)
         cuts = [body_start]
         while cuts[-1] + block < size:
             fh.seek(cuts[-1] + block)

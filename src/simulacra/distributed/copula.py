@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._random import check_random_state
-from ..generators.statistical._copula_math import correlation_from_moments, fit_orders, place_scores
+from ..generators.statistical._copula_math import Step, correlation_from_moments, fit_orders, place_scores
 from ..generators.statistical._marginals import FIT_ROWS, choose_marginal, empirical_marginal
 from ..generators.statistical.gaussian_copula import (
     _MAX_STRATUM_LEVELS,
@@ -210,10 +210,9 @@ def _merge_marginals(a: _GroupStats, b: _GroupStats) -> _GroupStats:
 # -- pass: correlation of normal scores -------------------------------------------------------------------
 @dataclass
 class _Placement:
-    orders: dict[int, np.ndarray]
     freqs: dict[int, np.ndarray]
     sketches: dict[int, ValueCounts]
-    partners: dict[int, tuple[int, float]]
+    steps: list[Step]
 
 
 _Moments = list[tuple[float, np.ndarray, np.ndarray]]
@@ -231,9 +230,9 @@ def _moment_task(
         rows = np.flatnonzero(g == grp)
         z = np.zeros((len(rows), d))
         if len(rows):
-            discrete = {j: (data[j][rows].astype(np.int64), pl.orders[j], pl.freqs[j]) for j in pl.orders}
+            discrete = {j: (data[j][rows].astype(np.int64), f) for j, f in pl.freqs.items()}
             continuous = {j: (data[j][rows].astype(float), s.values, s.counts) for j, s in pl.sketches.items()}
-            place_scores(z, discrete, continuous, pl.partners, rng)
+            place_scores(z, discrete, continuous, pl.steps, rng)
         out.append((float(len(rows)), z.sum(axis=0), z.T @ z))
     return out
 
@@ -377,16 +376,16 @@ def _build_stratum(
         else:
             sub = sub if len(sub) <= FIT_ROWS else rng.choice(sub, FIT_ROWS, replace=False)
             marginals.append(choose_marginal(sub, gen.marginals, n, gen.n_quantiles, st.quantile).get_state())
-    partners: dict[int, tuple[int, float]] = {}
+    steps: list[Step] = []
     m = len(sample[0]) if sample else 0
     if m >= 2:
         z = np.zeros((m, len(columns)))
-        orders = fit_orders(z, discrete, continuous, rng, partners=partners)
+        orders = fit_orders(z, discrete, continuous, rng, steps=steps)
     else:  # too few sampled rows to learn orders: most frequent first, placement by noise
         orders = {j: np.argsort(-f, kind="stable") for j, f in freqs.items()}
     for j, order in orders.items():
         marginals[j]["order"] = order
-    return {"marginals": marginals}, _Placement(orders, freqs, sketches, partners)
+    return {"marginals": marginals}, _Placement(freqs, sketches, steps)
 
 
 def _install(

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import special
 
 __all__ = [
+    "Step",
     "cdf_scores",
     "correlation",
     "correlation_from_moments",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 _EPS = 1e-10
+
+Step = tuple[int, int, float, "np.ndarray | None"]
+"""One update of :func:`fit_orders`: (column, partner, sign, category order or ``None`` for a number)."""
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
@@ -82,13 +86,13 @@ def fit_orders(
     continuous: dict[int, np.ndarray],
     rng: np.random.Generator,
     iterations: int = 3,
-    partners: dict[int, tuple[int, float]] | None = None,
+    steps: list[Step] | None = None,
 ) -> dict[int, np.ndarray]:
     """Refine ``z`` in place: partner-based category orders and tie placement. Returns the orders.
 
     ``discrete`` maps a column index to (codes, freq); ``continuous`` maps an index to its values.
-    ``partners``, when given, receives each column's final partner and sign (the distributed fit
-    replays the placement with them, see :func:`place_scores`).
+    ``steps``, when given, receives every update in order (column, partner, sign, category order), so
+    that the distributed fit can replay the same placement on each partition (:func:`place_scores`).
     """
     n, d = z.shape
     orders: dict[int, np.ndarray] = {}
@@ -110,8 +114,8 @@ def fit_orders(
             means[freq == 0] = np.inf  # unseen categories last; their interval is empty anyway
             orders[j] = np.argsort(means, kind="stable")
             z[:, j] = discrete_scores(codes, orders[j], freq, np.asarray(z[:, partner] + noise))
-            if partners is not None:
-                partners[j] = (partner, 1.0)
+            if steps is not None:
+                steps.append((j, partner, 1.0, orders[j]))
         if not continuous:
             continue
         corr = correlation(z)
@@ -121,8 +125,8 @@ def fit_orders(
             partner = int(np.argmax(row))
             sign = 1.0 if corr[j, partner] >= 0 else -1.0
             z[:, j] = normal_scores(x, np.asarray(sign * z[:, partner] + noise))
-            if partners is not None:
-                partners[j] = (partner, sign)
+            if steps is not None:
+                steps.append((j, partner, sign, None))
     return orders
 
 
@@ -148,35 +152,33 @@ def cdf_scores(x: np.ndarray, values: np.ndarray, counts: np.ndarray, key: np.nd
 
 def place_scores(
     z: np.ndarray,
-    discrete: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    discrete: dict[int, tuple[np.ndarray, np.ndarray]],
     continuous: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    partners: dict[int, tuple[int, float]],
+    steps: list[Step],
     rng: np.random.Generator,
-    iterations: int = 3,
 ) -> None:
-    """Fill ``z`` in place with normal scores under fixed orders and partners (found by :func:`fit_orders`).
+    """Fill ``z`` in place by replaying the ``steps`` that :func:`fit_orders` recorded.
 
-    ``discrete`` maps an index to (codes, order, global freq); ``continuous`` maps an index to
-    (values, sketch values, sketch counts). The sweeps are those of :func:`fit_orders` with its learning
-    left out, so a partition's scores follow the same placement rules as the in-memory fit.
+    ``discrete`` maps an index to (codes, global freq); ``continuous`` maps an index to (values, sketch
+    values, sketch counts). The start (frequency orders, random placement) and every update follow
+    :func:`fit_orders` with its learning left out, so a partition's scores obey the same placement
+    rules as the in-memory fit: category intervals and numeric ranks from the global distribution,
+    positions inside an interval or among ties by the partner's score within the partition.
     """
     n = z.shape[0]
     noise = rng.standard_normal(n) * 1e-9
-    for j, (codes, order, freq) in discrete.items():
-        z[:, j] = discrete_scores(codes, order, freq, np.asarray(rng.random(n)))
+    for j, (codes, freq) in discrete.items():
+        z[:, j] = discrete_scores(codes, np.argsort(-freq, kind="stable"), freq, np.asarray(rng.random(n)))
     for j, (x, values, counts) in continuous.items():
         z[:, j] = cdf_scores(x, values, counts, np.asarray(rng.random(n)))
-    if z.shape[1] < 2:
-        return
-    for _ in range(iterations):
-        for j, (codes, order, freq) in discrete.items():
-            partner, _sign = partners.get(j, (j, 1.0))
-            if partner != j:
-                z[:, j] = discrete_scores(codes, order, freq, np.asarray(z[:, partner] + noise))
-        for j, (x, values, counts) in continuous.items():
-            partner, sign = partners.get(j, (j, 1.0))
-            if partner != j:
-                z[:, j] = cdf_scores(x, values, counts, np.asarray(sign * z[:, partner] + noise))
+    for j, partner, sign, order in steps:
+        key = np.asarray(sign * z[:, partner] + noise)
+        if order is not None:
+            codes, freq = discrete[j]
+            z[:, j] = discrete_scores(codes, order, freq, key)
+        else:
+            x, values, counts = continuous[j]
+            z[:, j] = cdf_scores(x, values, counts, key)
 
 
 def correlation(z: np.ndarray) -> np.ndarray:
