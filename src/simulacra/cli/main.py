@@ -62,7 +62,9 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help=_scale.WORKERS_HELP)]
 
 
 def _fail(message: str, code: int = EXIT_USER_ERROR) -> typing.NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # "[dask]" is text, not markup
     raise typer.Exit(code)
 
 

@@ -118,14 +118,16 @@ def fit_dataset(
     scheduler: str | None = None,
     n_workers: int = 2,
     sample_rows: int = DEFAULT_FIT_SAMPLE_ROWS,
+    method: str = "auto",
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     progress: ProgressCallback | None = None,
 ) -> Generator:
     """Fit ``generator`` (a name, or a configured instance) on every row of ``source``.
 
-    The Gaussian copula is fitted from distributed statistics (:mod:`simulacra.distributed.copula`);
-    any other generator trains on a uniform sample of ``sample_rows`` rows drawn in one pass. Without
-    ``schema`` the dataset is profiled first (two more passes).
+    ``method="auto"``: the Gaussian copula is fitted from distributed statistics over every row
+    (:mod:`simulacra.distributed.copula`); any other generator (the deep ones) trains in memory on a
+    uniform sample of ``sample_rows`` rows drawn in one pass. ``method="sample"`` trains any generator,
+    the copula included, on that sample. Without ``schema`` the dataset is profiled first (two passes).
     """
     from ..generators.statistical.gaussian_copula import GaussianCopulaGenerator
     from .copula import draw_sample, fit_copula
@@ -134,6 +136,8 @@ def fit_dataset(
     gen = create_generator(generator) if isinstance(generator, str) else generator
     gen._validate_params()
     _check_rows(sample_rows, "sample_rows")
+    if method not in ("auto", "sample"):
+        raise ParameterError(f"method={method!r}; choose 'auto' (statistics where possible) or 'sample'")
     seed = gen.random_state if gen.random_state is not None else fresh_seed()
     with _engine(engine, scheduler, n_workers) as eng:
         ds = _dataset(source, eng, partition_rows)
@@ -150,7 +154,7 @@ def fit_dataset(
         progress.start("pass: sample", None)
         drawn = draw_sample(ds, eng, sample_rows, int(seed), count)
         progress.end("pass: sample")
-        if isinstance(gen, GaussianCopulaGenerator):
+        if method == "auto" and isinstance(gen, GaussianCopulaGenerator):
             return fit_copula(gen, ds, schema, drawn, eng, int(seed), progress)
         from .copula import _complete_categories
 

@@ -11,9 +11,9 @@ import pytest
 import simulacra
 from simulacra import distributed as sd
 from simulacra.distributed import DaskEngine, LocalEngine
+from simulacra.errors import OutputError, ParameterError
 from simulacra.evaluation.fidelity.pairs import ColumnPairs
 from simulacra.evaluation.fidelity.shapes import ColumnShapes
-from simulacra.errors import OutputError, ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,10 @@ def test_fidelity_matches_in_memory(
     for gen in (mem, fitted):
         syn = gen.sample(n, random_state=5)
         scores.append(
-            (ColumnShapes().compute(adult_frame, syn, schema).score, ColumnPairs().compute(adult_frame, syn, schema).score)
+            (
+                ColumnShapes().compute(adult_frame, syn, schema).score,
+                ColumnPairs().compute(adult_frame, syn, schema).score,
+            )
         )
     # 20k synthetic rows: sampling noise alone moves these by ~0.003
     assert abs(scores[0][0] - scores[1][0]) < 0.006
@@ -104,7 +107,7 @@ def test_sampling_is_the_same_for_one_and_two_workers_and_the_stream_engine(
     assert not other.equals(outputs[0])
 
 
-def test_deep_or_other_generators_train_on_a_uniform_sample(
+def test_other_generators_train_on_a_uniform_sample(
     adult_parts: Path, schema: simulacra.TableSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, int] = {}
@@ -116,15 +119,12 @@ def test_deep_or_other_generators_train_on_a_uniform_sample(
         return original(self, data, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(type(gen), "fit", spy)
-    monkeypatch.setattr(sd.copula, "fit_copula", None, raising=False)  # not reached for a non-copula class
-
-    class Plain(type(gen)):  # type: ignore[misc]
-        name = "gaussian_copula"
-
-    plain = Plain(random_state=0)
-    monkeypatch.setattr("simulacra.generators.statistical.gaussian_copula.GaussianCopulaGenerator", type(None))
-    out = sd.fit_dataset(adult_parts, plain, schema, sample_rows=3_000, partition_rows=750)
-    assert seen["rows"] == 3_000 and out.is_fitted
+    out = sd.fit_dataset(adult_parts, gen, schema, method="sample", sample_rows=2_000, partition_rows=750)
+    assert seen["rows"] == 2_000 and out.is_fitted
+    with pytest.raises(ParameterError, match="method="):
+        sd.fit_dataset(adult_parts, gen, schema, method="exact")
+    with pytest.raises(ParameterError, match="sample_rows"):
+        sd.fit_dataset(adult_parts, gen, schema, sample_rows=1)
 
 
 def test_sample_errors_leave_nothing_behind(fitted: simulacra.Generator, tmp_path: Path) -> None:

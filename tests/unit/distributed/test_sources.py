@@ -50,7 +50,7 @@ def test_bad_sources(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="does not exist"):
         open_dataset(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputFileError, match="no .parquet files"):
+    with pytest.raises(InputFileError, match=r"no \.parquet files"):
         open_dataset(tmp_path / "empty")
     with pytest.raises(InputFileError, match="no file matches"):
         open_dataset(str(tmp_path / "*.parquet"))
