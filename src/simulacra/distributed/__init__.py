@@ -156,9 +156,12 @@ def fit_dataset(
         progress.end("pass: sample")
         if method == "auto" and isinstance(gen, GaussianCopulaGenerator):
             return fit_copula(gen, ds, schema, drawn, eng, int(seed), progress)
-        from .copula import _complete_categories
+        from .copula import _complete_categories, complete_taken
 
-        return gen.fit(drawn.sample.rows[list(schema.names)], _complete_categories(schema, drawn), progress=progress)
+        gen.fit(drawn.sample.rows[list(schema.names)], _complete_categories(schema, drawn), progress=progress)
+        complete_taken(gen.transformer_, ds, eng)
+        gen.fingerprint_["n_rows"] = drawn.n_rows
+        return gen
 
 
 def evaluate_dataset(

@@ -61,7 +61,7 @@ from ._engine import Engine, partition_rng
 from ._sketch import RowSample, ValueCounts, bottom_k, merge_samples
 from ._source import Dataset, read_partition
 
-__all__ = ["DatasetSample", "draw_sample", "fit_copula", "fit_transformer"]
+__all__ = ["DatasetSample", "complete_taken", "draw_sample", "fit_copula", "fit_transformer"]
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,42 @@ def fit_transformer(
     extra = [r for c, r in sorted(drawn.null_rows.items()) if not drawn.sample.rows[c].isna().any()]
     frame = pd.concat([drawn.sample.rows, *extra], ignore_index=True) if extra else drawn.sample.rows
     return TableTransformer(schema, locale=locale).fit(frame[list(schema.names)], rng)
+
+
+# -- identifiers and PII: never emit a value of *any* row, not only of the sample ------------------------
+def _taken_task(dataset: Dataset, salts: dict[str, bytes], i: int) -> dict[str, np.ndarray]:
+    from ..transformers._common import HashSet
+    from ..transformers.identifier import hash_keys
+
+    frame = read_partition(dataset, i, columns=list(salts))
+    out = {}
+    for name, salt in salts.items():
+        col = frame[name]
+        out[name] = np.unique(HashSet.hash(hash_keys(col[col.notna()]), salt))
+    return out
+
+
+def _merge_taken(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.union1d(a[k], b[k]) for k in a}
+
+
+def complete_taken(transformer: TableTransformer, dataset: Dataset, engine: Engine) -> None:
+    """Give identifier and PII transformers (fitted on a sample) the digests of every row's value.
+
+    They refuse to emit a training value by checking a salted digest set; fitted on a sample, that set
+    would miss the values outside it. One pass hashes every row with the same salt.
+    """
+    from ..transformers._common import HashSet
+
+    holders = {
+        t.input_columns[0]: t for t in transformer.transformers_ if isinstance(getattr(t, "taken_", None), HashSet)
+    }
+    if not holders:
+        return
+    salts = {name: t.taken_.salt for name, t in holders.items()}  # type: ignore[attr-defined]
+    digests = engine.map_fold(partial(_taken_task, dataset, salts), len(dataset), _merge_taken)
+    for name, t in holders.items():
+        t.taken_ = HashSet(salts[name], digests[name].astype(np.uint64))  # type: ignore[attr-defined]
 
 
 # -- model columns of a partition --------------------------------------------------------------------
@@ -260,6 +296,7 @@ def fit_copula(
     transformer = fit_transformer(schema, drawn, gen.locale, rng)
     columns = transformer.model_columns
     progress.end("transform")
+    complete_taken(transformer, dataset, engine)
     ctx = _Context(dataset, list(schema.names), transformer, columns, seed)
     n_total = drawn.n_rows
     sample_model = transformer.transform(drawn.sample.rows[list(schema.names)], rng)

@@ -70,3 +70,21 @@ def test_evaluation_equals_the_in_memory_metrics(adult_parts: Path, adult_frame:
     assert 0.0 <= with_holdout.privacy["privacy.dcr_share"]["score"] <= 1.0
     assert with_holdout.privacy["sample"]["synthetic_rows"] == 500
     assert with_holdout.to_dict()["format"] == "simulacra.scale_evaluation"
+
+
+def test_identifiers_outside_the_sample_are_never_emitted(tmp_path: Path) -> None:
+    n = 20_000
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"user_id": rng.permutation(n) + 1, "x": rng.normal(size=n).round(2)})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "t.parquet", row_group_size=2_500)
+    schema = sd.profile_dataset(tmp_path, sample_rows=1_000, partition_rows=2_500)
+    assert schema["user_id"].kind is simulacra.ColumnKind.IDENTIFIER
+    for method in ("auto", "sample"):
+        gen = sd.fit_dataset(
+            tmp_path, simulacra.create_generator("gaussian_copula", random_state=0), schema,
+            sample_rows=1_000, method=method, partition_rows=2_500,
+        )  # fmt: skip
+        taken = gen.transformer_.transformers_[0].taken_
+        assert len(taken) == n  # every real id, not only the 1,000 sampled
+        out = gen.sample(5_000, random_state=1)
+        assert not out["user_id"].isin(frame["user_id"]).any()
