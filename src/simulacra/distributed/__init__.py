@@ -151,15 +151,13 @@ def fit_dataset(
 
             raise SchemaError(f"the data lacks column(s) {missing} named in the schema; re-run `simulacra profile`")
         count = [s.name for s in schema if s.kind.value == "categorical" and s.categories is None]
-        progress.start("pass: sample", None)
-        drawn = draw_sample(ds, eng, sample_rows, int(seed), count)
-        progress.end("pass: sample")
+        drawn = draw_sample(ds, eng, sample_rows, int(seed), count, progress)
         if method == "auto" and isinstance(gen, GaussianCopulaGenerator):
             return fit_copula(gen, ds, schema, drawn, eng, int(seed), progress)
         from .copula import _complete_categories, complete_taken
 
         gen.fit(drawn.sample.rows[list(schema.names)], _complete_categories(schema, drawn), progress=progress)
-        complete_taken(gen.transformer_, ds, eng)
+        complete_taken(gen.transformer_, ds, eng, progress)
         gen.fingerprint_["n_rows"] = drawn.n_rows
         return gen
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._optional import require
 from ..errors import ParameterError
+from ..progress import NO_PROGRESS, ProgressCallback
 
 __all__ = ["ENGINES", "DaskEngine", "Engine", "LocalEngine", "fresh_seed", "make_engine", "partition_rng"]
 
@@ -54,11 +55,20 @@ class Engine(Protocol):
 
     n_workers: int
 
-    def map_fold(self, fn: Callable[[int], T], n: int, merge: Callable[[T, T], T]) -> T:
-        """``merge(...merge(merge(fn(0), fn(1)), fn(2))..., fn(n - 1))``."""
+    def map_fold(
+        self,
+        fn: Callable[[int], T],
+        n: int,
+        merge: Callable[[T, T], T],
+        progress: ProgressCallback | None = None,
+        task: str = "partitions",
+    ) -> T:
+        """``merge(...merge(merge(fn(0), fn(1)), fn(2))..., fn(n - 1))``; ``progress`` advances per partition."""
         ...
 
-    def map(self, fn: Callable[[int], T], n: int) -> list[T]:
+    def map(
+        self, fn: Callable[[int], T], n: int, progress: ProgressCallback | None = None, task: str = "partitions"
+    ) -> list[T]:
         """``[fn(0), ..., fn(n - 1)]`` (keep results small)."""
         ...
 
@@ -74,14 +84,35 @@ class LocalEngine:
 
     n_workers = 1
 
-    def map_fold(self, fn: Callable[[int], T], n: int, merge: Callable[[T, T], T]) -> T:
+    def map_fold(
+        self,
+        fn: Callable[[int], T],
+        n: int,
+        merge: Callable[[T, T], T],
+        progress: ProgressCallback | None = None,
+        task: str = "partitions",
+    ) -> T:
+        progress = progress or NO_PROGRESS
+        progress.start(task, n)
         acc = fn(0)
+        progress.advance(task)
         for i in range(1, n):
             acc = merge(acc, fn(i))
+            progress.advance(task)
+        progress.end(task)
         return acc
 
-    def map(self, fn: Callable[[int], T], n: int) -> list[T]:
-        return [fn(i) for i in range(n)]
+    def map(
+        self, fn: Callable[[int], T], n: int, progress: ProgressCallback | None = None, task: str = "partitions"
+    ) -> list[T]:
+        progress = progress or NO_PROGRESS
+        progress.start(task, n)
+        out = []
+        for i in range(n):
+            out.append(fn(i))
+            progress.advance(task)
+        progress.end(task)
+        return out
 
     def close(self) -> None:
         pass
@@ -152,17 +183,37 @@ class DaskEngine:
         shared = client.scatter(fn, broadcast=True, hash=False)
         return list(client.map(_apply, [shared] * n, list(range(n)), pure=False))
 
-    def map_fold(self, fn: Callable[[int], T], n: int, merge: Callable[[T, T], T]) -> T:
+    def _watch(self, futures: list[Any], progress: ProgressCallback | None, task: str) -> None:
+        progress = progress or NO_PROGRESS
+        progress.start(task, len(futures))
+        distributed = require("distributed", extra="dask", purpose="--engine dask")
+        for _ in distributed.as_completed(futures):
+            progress.advance(task)
+        progress.end(task)
+
+    def map_fold(
+        self,
+        fn: Callable[[int], T],
+        n: int,
+        merge: Callable[[T, T], T],
+        progress: ProgressCallback | None = None,
+        task: str = "partitions",
+    ) -> T:
         client = self._client()
         futures = self._futures(fn, n)
         acc = futures[0]
         for f in futures[1:]:  # a left fold in partition order: the same sums whatever the worker count
             acc = client.submit(merge, acc, f, pure=False)
+        self._watch(futures, progress, task)
         return acc.result()  # type: ignore[no-any-return]
 
-    def map(self, fn: Callable[[int], T], n: int) -> list[T]:
+    def map(
+        self, fn: Callable[[int], T], n: int, progress: ProgressCallback | None = None, task: str = "partitions"
+    ) -> list[T]:
         client = self._client()
-        return list(client.gather(self._futures(fn, n)))
+        futures = self._futures(fn, n)
+        self._watch(futures, progress, task)
+        return list(client.gather(futures))
 
     def run_on_workers(self, fn: Callable[[], Any]) -> dict[str, Any]:
         """``fn()`` on every worker (used by the benchmark to read worker memory)."""

@@ -105,11 +105,16 @@ def _merge_sample(k: int, a: DatasetSample, b: DatasetSample) -> DatasetSample:
 
 
 def draw_sample(
-    dataset: Dataset, engine: Engine, k: int, seed: int, count_columns: list[str] | None = None
+    dataset: Dataset,
+    engine: Engine,
+    k: int,
+    seed: int,
+    count_columns: list[str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> DatasetSample:
     """One pass: a uniform sample of ``k`` rows (without replacement) plus exact category counts."""
     task = partial(_sample_task, dataset, k, seed, list(count_columns or []))
-    return engine.map_fold(task, len(dataset), partial(_merge_sample, k))
+    return engine.map_fold(task, len(dataset), partial(_merge_sample, k), progress, "pass: sample")
 
 
 def _complete_categories(schema: TableSchema, drawn: DatasetSample) -> TableSchema:
@@ -149,7 +154,9 @@ def _merge_taken(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str
     return {k: np.union1d(a[k], b[k]) for k in a}
 
 
-def complete_taken(transformer: TableTransformer, dataset: Dataset, engine: Engine) -> None:
+def complete_taken(
+    transformer: TableTransformer, dataset: Dataset, engine: Engine, progress: ProgressCallback | None = None
+) -> None:
     """Give identifier and PII transformers (fitted on a sample) the digests of every row's value.
 
     They refuse to emit a training value by checking a salted digest set; fitted on a sample, that set
@@ -163,7 +170,7 @@ def complete_taken(transformer: TableTransformer, dataset: Dataset, engine: Engi
     if not holders:
         return
     salts = {name: t.taken_.salt for name, t in holders.items()}  # type: ignore[attr-defined]
-    digests = engine.map_fold(partial(_taken_task, dataset, salts), len(dataset), _merge_taken)
+    digests = engine.map_fold(partial(_taken_task, dataset, salts), len(dataset), _merge_taken, progress, "pass: ids")
     for name, t in holders.items():
         t.taken_ = HashSet(salts[name], digests[name].astype(np.uint64))  # type: ignore[attr-defined]
 
@@ -296,7 +303,7 @@ def fit_copula(
     transformer = fit_transformer(schema, drawn, gen.locale, rng)
     columns = transformer.model_columns
     progress.end("transform")
-    complete_taken(transformer, dataset, engine)
+    complete_taken(transformer, dataset, engine, progress)
     ctx = _Context(dataset, list(schema.names), transformer, columns, seed)
     n_total = drawn.n_rows
     sample_model = transformer.transform(drawn.sample.rows[list(schema.names)], rng)
@@ -307,23 +314,20 @@ def fit_copula(
         state: dict[str, Any] = {"stratum_column": None, "weights": np.ones(1), "strata": []}
         return _install(gen, schema, transformer, drawn, state, columns)
 
-    progress.start("pass: marginals", None)
     if stratum is None:
         level_group: np.ndarray | None = None
         n_groups = 1
     else:
         if level_counts is None:
-            level_counts = engine.map_fold(
-                partial(_level_task, ctx, stratum, columns[stratum].n_categories), len(dataset), np.add
-            )
+            levels_task = partial(_level_task, ctx, stratum, columns[stratum].n_categories)
+            level_counts = engine.map_fold(levels_task, len(dataset), np.add, progress, "pass: strata")
         levels = stratum_levels(level_counts, gen.min_stratum_rows)
         level_group = np.full(columns[stratum].n_categories, -1, dtype=np.int64)
         for grp, lv in enumerate(levels):
             level_group[lv] = grp
         n_groups = len(levels)
     task = partial(_marginal_task, ctx, stratum, level_group, n_groups)
-    stats = engine.map_fold(task, len(dataset), _merge_marginals)
-    progress.end("pass: marginals")
+    stats = engine.map_fold(task, len(dataset), _merge_marginals, progress, "pass: marginals")
 
     sample_group = (
         _group_of(sample_data[stratum], level_group) if stratum is not None else np.zeros(len(sample_data[0]), int)
@@ -336,10 +340,8 @@ def fit_copula(
         strata.append(stratum_state)
         placements.append(placement)
 
-    progress.start("pass: correlation", None)
     scores = partial(_moment_task, ctx, stratum, level_group, placements)
-    moments = engine.map_fold(scores, len(dataset), _merge_moments)
-    progress.end("pass: correlation")
+    moments = engine.map_fold(scores, len(dataset), _merge_moments, progress, "pass: correlation")
     for s, (rows_g, total, cross) in zip(strata, moments, strict=True):
         s["corr"] = correlation_from_moments(rows_g, total, cross) if rows_g > 0 else np.eye(len(columns))
     weights = np.array([n for n, _ in stats], dtype=float) / n_total
@@ -374,9 +376,8 @@ def _choose(
         if not c.is_discrete
     }
     pre = [j for j, c in enumerate(columns) if c.is_discrete and c.n_categories <= _MAX_STRATUM_LEVELS]
-    progress.start("pass: stratum choice", None)
-    counts, tables = engine.map_fold(partial(_structure_task, ctx, edges, pre), len(ctx.dataset), _merge_structure)
-    progress.end("pass: stratum choice")
+    structure = partial(_structure_task, ctx, edges, pre)
+    counts, tables = engine.map_fold(structure, len(ctx.dataset), _merge_structure, progress, "pass: stratum choice")
     candidates = stratum_candidates(columns, counts, gen.min_stratum_rows)
     chosen = choose_stratum(candidates, {k: t for k, t in tables.items() if k[0] in candidates})
     return chosen, (None if chosen is None else counts[chosen])

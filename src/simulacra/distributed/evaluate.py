@@ -282,9 +282,10 @@ def evaluate_partitions(
             raise InputError(
                 f"cannot evaluate: dataset '{ds.name}' lacks column(s) {lacking}; give tables with the same columns"
             )
-    progress.start("pass: columns", None)
-    cols = [engine.map_fold(partial(_column_task, ds, judged), len(ds), _merge_columns) for ds in (real, synthetic)]
-    progress.end("pass: columns")
+    cols = [
+        engine.map_fold(partial(_column_task, ds, judged), len(ds), _merge_columns, progress, f"pass: columns ({side})")
+        for ds, side in ((real, "real"), (synthetic, "synthetic"))
+    ]
     specs = [
         s for s in judged if cols[0][s.name].n > cols[0][s.name].missing and cols[1][s.name].n > cols[1][s.name].missing
     ]
@@ -316,19 +317,19 @@ def evaluate_partitions(
         hist = {}
         for s in specs:
             if is_continuous(s):
-                vc = c[s.name].values
-                hist[s.name] = (
-                    np.linspace(vc.values[0], vc.values[-1], BINS_PAIRS + 1) if vc.n else np.array([0.0, 1.0])
-                )
+                lo, hi = c[s.name].lo, c[s.name].hi
+                if not np.isfinite(lo):  # no values in this table: the real one's edges, as in memory
+                    lo, hi = cols[0][s.name].lo, cols[0][s.name].hi
+                if lo == hi:  # np.histogram_bin_edges widens a single value by 0.5 on each side
+                    lo, hi = lo - 0.5, hi + 0.5
+                hist[s.name] = np.linspace(lo, hi, BINS_PAIRS + 1)
         uppers = {s.name: _percentile_uppers(cols[0][s.name].values) for s in specs if is_continuous(s)}
         means = {s.name: cols[0][s.name].total / max(cols[0][s.name].values.n, 1) for s in specs if is_continuous(s)}
         books.append(_Book(specs, hist, uppers, labels, means, marginals))
-    progress.start("pass: pairs and marginals", None)
     joint = [
-        engine.map_fold(partial(_joint_task, ds, book), len(ds), _Joint.merge)
-        for ds, book in zip((real, synthetic), books, strict=True)
+        engine.map_fold(partial(_joint_task, ds, book), len(ds), _Joint.merge, progress, f"pass: pairs ({side})")
+        for ds, book, side in zip((real, synthetic), books, ("real", "synthetic"), strict=True)
     ]
-    progress.end("pass: pairs and marginals")
     pairs = []
     for a, b in itertools.combinations(range(len(specs)), 2):
         row: dict[str, Any] = {"column_1": specs[a].name, "column_2": specs[b].name}

@@ -119,16 +119,12 @@ def profile_partitions(
 ) -> TableSchema:
     """The :class:`TableSchema` of ``dataset`` (two passes: a sample, then exact statistics)."""
     progress = progress or NO_PROGRESS
-    progress.start("pass: sample", None)
-    drawn = draw_sample(dataset, engine, sample_rows, random_state)
-    progress.end("pass: sample")
+    drawn = draw_sample(dataset, engine, sample_rows, random_state, progress=progress)
     rows: pd.DataFrame = drawn.sample.rows
     base = profile(
         rows, rare_threshold=rare_threshold, locale=locale, sample_rows=max(2, len(rows)), random_state=random_state
     )
-    progress.start("pass: statistics", None)
-    stats = engine.map_fold(partial(_stats_task, dataset, base), len(dataset), _merge)
-    progress.end("pass: statistics")
+    stats = engine.map_fold(partial(_stats_task, dataset, base), len(dataset), _merge, progress, "pass: statistics")
     note = (
         f"distributed profile: kind from a uniform sample of {len(rows)} of {drawn.n_rows} rows; "
         "null rate, bounds and categories over all rows"

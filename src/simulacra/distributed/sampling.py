@@ -86,9 +86,8 @@ def sample_partitions(
     parts = (int(n) + partition_rows - 1) // partition_rows
     chunk = min(partition_rows, 100_000)
     try:
-        progress.start("sample partitions", parts)
-        written = engine.map(partial(_sample_task, gen, int(n), partition_rows, int(seed), str(tmp), chunk), parts)
-        progress.end("sample partitions")
+        task = partial(_sample_task, gen, int(n), partition_rows, int(seed), str(tmp), chunk)
+        written = engine.map(task, parts, progress, "sample partitions")
         if sum(written) != n:  # pragma: no cover - a lost part
             raise OutputError(f"only {sum(written)} of {n} rows were written to '{out}'")
         os.chmod(tmp, 0o777 & ~_umask())

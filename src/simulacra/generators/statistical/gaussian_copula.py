@@ -264,6 +264,8 @@ def _decile_codes(x: np.ndarray) -> np.ndarray:
 def contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Counts of the code pairs of ``a`` and ``b`` (rows: codes of ``a``). Tables of different partitions add
     up once padded to a common shape (see :func:`add_tables`)."""
+    if len(a) == 0:  # an empty partition adds nothing
+        return np.zeros((1, 1), dtype=np.int64)
     ka, kb = int(a.max()) + 1, int(b.max()) + 1
     return np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb)
 
