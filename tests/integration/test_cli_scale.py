@@ -54,6 +54,22 @@ def test_stream_engine_end_to_end(csv_path: Path, tmp_path: Path) -> None:
     assert 0.8 < report["scores"]["fidelity.column_shapes"] <= 1.0
 
 
+def test_run_with_a_holdout(csv_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, text = invoke("run", csv_path, "--engine", "stream", "-o", out, "--seed", "1", "-q")
+    assert code == 0, text
+    assert {p.name for p in out.iterdir()} == {"schema.json", "model", "synthetic", "report"}
+    report = json.loads((out / "report" / "report.json").read_text())
+    trained = json.loads((out / "schema.json").read_text())["n_rows"]
+    assert 2200 < trained < 2600  # 20% held out, row by row
+    assert report["rows"]["synthetic"] == trained
+    assert 0.0 <= report["privacy"]["privacy.dcr_share"]["score"] <= 1.0
+    code, text = invoke("run", csv_path, "--engine", "stream", "-o", out, "--format", "tsv")
+    assert code == 2 and "Parquet dataset folder" in text
+    code, text = invoke("run", csv_path, "--engine", "stream", "-o", tmp_path / "o2", "--target", "group")
+    assert code == 2 and "--engine memory" in text and not (tmp_path / "o2").exists()
+
+
 def test_dask_engine_gives_the_stream_output(csv_path: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     code, out = invoke("fit", csv_path, "--engine", "stream", "-o", tmp_path / "m", "--seed", "4", "-q")

@@ -15,7 +15,17 @@ from ..errors import ParameterError
 from ..progress import ProgressCallback
 from ._render import console, schema_table
 
-__all__ = ["ENGINE_HELP", "SCHEDULER_HELP", "WORKERS_HELP", "check_engine", "evaluate", "fit", "profile", "sample"]
+__all__ = [
+    "ENGINE_HELP",
+    "SCHEDULER_HELP",
+    "WORKERS_HELP",
+    "check_engine",
+    "evaluate",
+    "fit",
+    "profile",
+    "run",
+    "sample",
+]
 
 ENGINE_HELP = (
     "memory (default): read the table into memory; stream: one partition at a time through this process "
@@ -133,3 +143,72 @@ def evaluate(
         for key, value in result.scores.items():
             console.print(f"{key:<28} {'n/a' if value is None else value}")
         console.print(f"report written to {path} (aggregates over all rows; see 'method' in the JSON)")
+
+
+def run(
+    data: Path,
+    output: Path,
+    gen: Any,
+    schema: Any,
+    rows: int | None,
+    holdout_fraction: float,
+    evaluate: bool,
+    seed: int,
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    quiet: bool,
+    progress: ProgressCallback,
+) -> None:
+    """``run`` at scale: OUTPUT/schema.json, model/, synthetic/ (Parquet dataset), report/report.json."""
+    from ..distributed import (
+        evaluate_dataset,
+        fit_dataset,
+        make_engine,
+        open_dataset,
+        profile_dataset,
+        sample_dataset,
+    )
+    from ..distributed._source import settle_csv_dtypes
+    from ..io import atomic_write_text
+
+    if output.exists() and not output.is_dir():
+        raise ParameterError(f"output '{output}' is a file; give a folder")
+    if not 0.0 <= holdout_fraction < 1.0:
+        raise ParameterError(f"--holdout-fraction is {holdout_fraction}; give a share in [0, 1), e.g. 0.2")
+    if (output / "synthetic").exists():
+        raise ParameterError(f"'{output / 'synthetic'}' exists; choose a new --output folder")
+    timings: dict[str, float] = {}
+    with make_engine(engine, scheduler=scheduler, n_workers=workers) as eng:
+        full = settle_csv_dtypes(open_dataset(data), eng)
+        train, holdout = full, None
+        if evaluate and holdout_fraction > 0:
+            train, holdout = full.holdout_split(holdout_fraction, seed)
+        start = time.perf_counter()
+        if schema is None:  # the model sees the schema of its training rows only, as in memory
+            schema = profile_dataset(train, engine=eng, random_state=seed % (2**32), progress=progress)
+        timings["profile"] = time.perf_counter() - start
+        start = time.perf_counter()
+        fitted = fit_dataset(train, gen, schema, engine=eng, progress=progress)
+        timings["fit"] = time.perf_counter() - start
+        output.mkdir(parents=True, exist_ok=True)
+        schema.save(output / "schema.json")
+        fitted.save(output / "model")
+        n = rows if rows is not None else int(fitted.fingerprint_["n_rows"])
+        start = time.perf_counter()
+        sample_dataset(fitted, n, output / "synthetic", engine=eng, random_state=seed, progress=progress)
+        timings["sample"] = time.perf_counter() - start
+        if evaluate:
+            start = time.perf_counter()
+            result = evaluate_dataset(
+                train, output / "synthetic", schema, holdout=holdout, engine=eng, random_state=seed, progress=progress
+            )
+            (output / "report").mkdir(exist_ok=True)
+            atomic_write_text(output / "report" / "report.json", json.dumps(result.to_dict(), indent=2) + "\n")
+            timings["evaluate"] = time.perf_counter() - start
+    if not quiet:
+        console.print(f"{data.name}: {int(fitted.fingerprint_['n_rows']):,} training rows ({engine}, seed {seed})")
+        console.print(", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+        console.print(
+            f"written to {output}/: schema.json, model/, synthetic/" + (", report/report.json" if evaluate else "")
+        )

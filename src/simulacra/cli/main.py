@@ -363,13 +363,36 @@ def run(
     geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
     Sets aside a holdout (--holdout-fraction, stratified on --target), fits on the rest, samples as many rows
     and writes OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format> and OUTPUT/report/ (report.html,
-    report.json). With --no-evaluate it fits on every row and writes no report.
+    report.json). With --no-evaluate it fits on every row and writes no report. With --engine stream|dask the
+    synthetic rows are a Parquet dataset OUTPUT/synthetic/ and the report is OUTPUT/report/report.json.
     """
+    if _scale.check_engine(engine, scheduler):
+
+        def scale() -> None:
+            from ..registry import create_generator
+
+            if target is not None or region is not None or bbox is not None or geo_min_distance is not None:
+                raise ParameterError("--target and the geo options of `run` need --engine memory")
+            source = ctx.get_parameter_source("fmt")
+            if source is not None and source.name != "DEFAULT" and fmt != "parquet":
+                raise ParameterError(f"--format {fmt}: with --engine the synthetic rows are a Parquet dataset folder")
+            used = _seed(seed)
+            gen = create_generator(generator, random_state=used, **_parse_params(generator, list(ctx.args)))
+            with _progress(quiet) as progress:
+                _scale.run(
+                    data, output, gen, _load_schema(schema_path), rows, holdout_fraction, not no_evaluate,
+                    used, engine, scheduler, workers, quiet, progress,
+                )  # fmt: skip
+
+        return _guard(scale)
     options = RunOptions(
         target=target,
         holdout_fraction=holdout_fraction,

@@ -32,7 +32,8 @@ __all__ = ["Dataset", "Partition", "open_dataset", "read_partition"]
 DEFAULT_PARTITION_ROWS = 250_000
 _CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": ","}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
-_CSV_BYTES_PER_ROW = 120  # a first guess to size CSV byte ranges; only partition size depends on it
+_CSV_BYTES_PER_ROW = 120
+_STAGE_SPLIT = 9  # a first guess to size CSV byte ranges; only partition size depends on it
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,22 @@ class Dataset:
     sep: str = ","
     header: str = ""
     dtypes: dict[str, str] = field(default_factory=dict)
+    split: tuple[int, float, bool] | None = None
+    """(seed, fraction, holdout side): keep only the rows on one side of a seeded row split."""
+
+    def holdout_split(self, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
+        """(train, holdout): each row goes to the holdout with probability ``fraction``, decided by the
+        partition's own seeded stream, so the split is the same on every engine and worker count."""
+        return replace(self, split=(seed, fraction, False)), replace(self, split=(seed, fraction, True))
 
     def __len__(self) -> int:
         return len(self.partitions)
 
     @property
     def n_rows(self) -> int | None:
-        """Row count from Parquet footers; ``None`` for CSV until counted."""
+        """Row count from Parquet footers; ``None`` for CSV and split datasets until counted."""
+        if self.split is not None:
+            return None
         rows = [p.rows for p in self.partitions]
         return None if any(r is None for r in rows) else int(sum(r for r in rows if r is not None))
 
@@ -203,12 +213,19 @@ def read_partition(dataset: Dataset, index: int, columns: list[str] | None = Non
         import pyarrow.parquet as pq
 
         table = pq.ParquetFile(part.path).read_row_groups(list(part.row_groups), columns=columns)
-        frame = table.to_pandas()
-        return frame.reset_index(drop=True)
-    frame = _read_csv_text(dataset, part)
-    if columns is not None:
-        frame = frame[columns]
-    return _apply_dtypes(frame, dataset.dtypes)
+        frame = table.to_pandas().reset_index(drop=True)
+    else:
+        frame = _read_csv_text(dataset, part)
+        if columns is not None:
+            frame = frame[columns]
+        frame = _apply_dtypes(frame, dataset.dtypes)
+    if dataset.split is not None:
+        from ._engine import partition_rng
+
+        seed, fraction, holdout = dataset.split
+        side = partition_rng(seed, _STAGE_SPLIT, index).random(len(frame)) < fraction
+        frame = frame[side == holdout].reset_index(drop=True)
+    return frame
 
 
 # -- CSV dtypes: the rules of io.infer_storage_dtypes, decided over every partition -----------------------

@@ -104,3 +104,16 @@ def test_bottom_k_sample_is_uniform_and_seeded() -> None:
     # uniform: every tenth of the rows holds about a tenth of the sample
     shares = np.bincount(a["i"].to_numpy() // 10_000, minlength=10) / 2000
     assert np.all(np.abs(shares - 0.1) < 0.03)
+
+
+def test_holdout_split_is_a_seeded_partition_of_the_rows(adult_parts: Path) -> None:
+    ds = open_dataset(adult_parts, partition_rows=750)
+    train, hold = ds.holdout_split(0.2, seed=3)
+    rows = {
+        side: pd.concat([read_partition(d, i, columns=["fnlwgt"]) for i in range(len(d))], ignore_index=True)
+        for side, d in (("train", train), ("hold", hold))
+    }
+    assert len(rows["train"]) + len(rows["hold"]) == ds.n_rows
+    assert 0.17 < len(rows["hold"]) / ds.n_rows < 0.23
+    again = pd.concat([read_partition(hold, i, columns=["fnlwgt"]) for i in range(len(hold))], ignore_index=True)
+    pd.testing.assert_frame_equal(again, rows["hold"])
