@@ -150,3 +150,17 @@ def test_sample_errors_leave_nothing_behind(fitted: simulacra.Generator, tmp_pat
     with pytest.raises(RuntimeError, match="disk on fire"):
         sd.sample_dataset(bad, 10_000, tmp_path / "half", partition_rows=1000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.parquet", "full"]
+
+
+def test_a_worker_error_arrives_as_the_same_error(
+    adult_parts: Path, schema: simulacra.TableSchema, dask_two: object
+) -> None:
+    from simulacra.errors import SchemaError
+
+    spec = schema["workclass"]
+    assert spec.categories is not None
+    # the rarest category left out of the list: the 10-row sample misses it, a worker's partition has it
+    narrow = schema.replace_column(spec.with_(categories=spec.categories[:-1]))
+    gen = simulacra.create_generator("gaussian_copula", random_state=0)
+    with pytest.raises(SchemaError, match="not in the schema's category list"):
+        sd.fit_dataset(adult_parts, gen, narrow, engine=DaskEngine(client=dask_two), sample_rows=10, partition_rows=750)

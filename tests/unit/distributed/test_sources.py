@@ -117,3 +117,12 @@ def test_holdout_split_is_a_seeded_partition_of_the_rows(adult_parts: Path) -> N
     assert 0.17 < len(rows["hold"]) / ds.n_rows < 0.23
     again = pd.concat([read_partition(hold, i, columns=["fnlwgt"]) for i in range(len(hold))], ignore_index=True)
     pd.testing.assert_frame_equal(again, rows["hold"])
+
+
+def test_importing_loads_no_dask() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, simulacra, simulacra.distributed, simulacra.cli.main; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'torch'}))"  # noqa: E501
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
