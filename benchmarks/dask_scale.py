@@ -11,11 +11,13 @@
    Dask; 1M rows sampled from each and scored against the real 1M with the evaluation suite's column
    shapes and column pairs (the SDMetrics-equal metrics); the scores must agree within 0.005.
 4. The 1M fit + sample repeated on a 1-worker cluster: the sampled dataset must be identical.
+5. With ``--stream``: the 1M (or ``--stream-rows``-sized) set through ``engine="stream"`` (no Dask, one
+   process, one partition at a time) in a subprocess, with its peak RSS; its output must equal the Dask one.
 
 Targets (issue 10): peak memory per worker < 2 GB; time(10M) <= 12 x time(1M); |fidelity difference|
 <= 0.005; identical output for 1 and 2 workers.
 
-    .venv/bin/python benchmarks/dask_scale.py [--rows 10000000] [--workdir /tmp/simulacra-dask-bench] [--keep]
+    .venv/bin/python benchmarks/dask_scale.py [--rows 10000000] [--workdir DIR] [--keep] [--stream] [--only-stream]
 
 Wall times are those of a shared 2-core machine; other jobs inflate them, the 10M/1M ratio is what counts.
 """
@@ -102,6 +104,9 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/simulacra-dask-bench"))
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--keep", action="store_true", help="reuse an existing generated dataset")
+    parser.add_argument("--stream", action="store_true", help="also run the 1M set through engine='stream'")
+    parser.add_argument("--only-stream", action="store_true", help="only the stream run (needs --keep's dataset)")
+    parser.add_argument("--stream-big", action="store_true", help="stream the 10M set instead of the 1M one")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"Adult not found at {args.data}; give --data", file=sys.stderr)
@@ -117,6 +122,8 @@ def main() -> int:
 
     work = args.workdir
     big, small = work / "adult_big", work / "adult_small"
+    if args.only_stream:
+        return _stream(work, big if args.stream_big else small)
     n_big = args.rows
     n_small = n_big // 10
     seed = 0
@@ -202,6 +209,54 @@ def main() -> int:
     print(f"identical fitted correlation matrices: {corr_same}")
     ok = ratio <= 12 and worst < 2.0 and max(d_shapes, d_pairs) <= 0.005 and identical
     print("all targets met" if ok else "some target missed")
+    if args.stream:
+        _stream(work, big if args.stream_big else small)
+    return 0
+
+
+_STREAM_CODE = """
+import json, resource, sys, time
+import simulacra
+from simulacra import distributed as sd
+data, out, seed = sys.argv[1], sys.argv[2], 0
+t = {}
+start = time.perf_counter()
+schema = sd.profile_dataset(data, engine="stream")
+t["profile"] = time.perf_counter() - start
+start = time.perf_counter()
+gen = sd.fit_dataset(data, simulacra.create_generator("gaussian_copula", random_state=seed), schema, engine="stream")
+t["fit"] = time.perf_counter() - start
+start = time.perf_counter()
+sd.sample_dataset(gen, schema.n_rows, out, engine="stream", random_state=seed)
+t["sample"] = time.perf_counter() - start
+t["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+t["rows"] = schema.n_rows
+print(json.dumps(t))
+"""
+
+
+def _stream(work: Path, data: Path) -> int:
+    """A dataset through engine='stream' in a fresh process: seconds per stage and its peak RSS."""
+    import json
+    import subprocess
+
+    from simulacra import distributed as sd
+
+    label = "big" if data.name.endswith("big") else "small"
+    out = work / f"out_{label}_stream"
+    shutil.rmtree(out, ignore_errors=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _STREAM_CODE, str(data), str(out)], capture_output=True, text=True, check=True
+    )
+    t = json.loads(done.stdout.strip().splitlines()[-1])
+    print()
+    print(
+        f"stream engine (one process, no Dask), {t['rows']:,} rows: profile {t['profile']:.1f} s, "
+        f"fit {t['fit']:.1f} s, sample {t['sample']:.1f} s; peak RSS {t['peak_rss_gb']:.2f} GB"
+    )
+    if label == "small" and (work / "out_small").exists():
+        same = sd.read_dataset(out).equals(sd.read_dataset(work / "out_small"))
+        print(f"stream output identical to the 2-worker Dask output: {same}")
     return 0
 
 
