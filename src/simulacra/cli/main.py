@@ -22,6 +22,7 @@ import typer
 from .. import __version__
 from ..errors import ParameterError, SchemaError, SimulacraError
 from ..progress import NO_PROGRESS, ProgressCallback
+from . import _scale
 from ._render import RichProgress, console, err_console, schema_table
 
 app = typer.Typer(
@@ -66,10 +67,15 @@ GateFile = Annotated[
 Epsilon = Annotated[float | None, typer.Option("--epsilon", help="Differential-privacy budget to honour.")]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+EngineOpt = Annotated[str, typer.Option("--engine", help=_scale.ENGINE_HELP)]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=_scale.SCHEDULER_HELP)]
+WorkersOpt = Annotated[int, typer.Option("--workers", help=_scale.WORKERS_HELP)]
 
 
 def _fail(message: str, code: int = EXIT_USER_ERROR) -> typing.NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # "[dask]" is text, not markup
     raise typer.Exit(code)
 
 
@@ -190,11 +196,18 @@ def profile(
         ),
     ] = False,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Detect each column's kind and write an editable schema (JSON)."""
 
     def body() -> None:
         from ..schema.profile import profile as run_profile
+
+        if _scale.check_engine(engine, scheduler):
+            with _progress(quiet) as progress:
+                return _scale.profile(data, output, engine, scheduler, workers, quiet, progress)
 
         frame = _read(data)
         schema = run_profile(frame)
@@ -283,6 +296,9 @@ def fit(
     geo_min_distance: GeoMinDistance = None,
     seed: Seed = None,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Fit a generator and save it as a model folder. Generator options follow as --name value."""
 
@@ -291,6 +307,15 @@ def fit(
 
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
+        if _scale.check_engine(engine, scheduler):
+            schema = _load_schema(schema_path)
+            if region is not None or bbox is not None or geo_min_distance is not None:
+                from ..distributed import profile_dataset
+
+                base = schema or profile_dataset(data, engine=engine, scheduler=scheduler, n_workers=workers)
+                schema = _geo_schema(base, None, region, bbox, geo_min_distance)
+            with _progress(quiet) as progress:
+                return _scale.fit(data, gen, schema, output, engine, scheduler, workers, quiet, progress)
         frame = _read(data)
         schema = _geo_schema(_load_schema(schema_path), frame, region, bbox, geo_min_distance)
         start = time.perf_counter()
@@ -343,14 +368,21 @@ def sample(
     ),
     seed: Seed = None,
     quiet: Quiet = False,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
-    """Generate synthetic rows from a saved model, streamed to a file."""
+    """Generate synthetic rows from a saved model, streamed to a file (a Parquet dataset folder with --engine)."""
 
     def body() -> None:
         from ..generators.base import _check_n, load
         from ..io import output_format
 
         _check_n(rows)
+        if _scale.check_engine(engine, scheduler):
+            folder = Path("synthetic") if output == Path("synthetic.csv") else output  # the default, as a folder
+            with _progress(quiet) as progress:
+                return _scale.sample(model, rows, folder, _seed(seed), engine, scheduler, workers, quiet, progress)
         output_format(output)
         gen = load(model)
         used = _seed(seed)
@@ -396,12 +428,16 @@ def run(
         typer.Option("--objective", help="--auto ranks by: balanced (fidelity and utility), fidelity or utility."),
     ] = None,
     gate: GateFile = None,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
     Sets aside a holdout (--holdout-fraction, stratified on --target), fits on the rest, samples as many rows
     and writes OUTPUT/schema.json, OUTPUT/model/, OUTPUT/synthetic.<format> and OUTPUT/report/ (report.html,
-    report.json). With --no-evaluate it fits on every row and writes no report.
+    report.json). With --no-evaluate it fits on every row and writes no report. With --engine stream|dask the
+    synthetic rows are a Parquet dataset OUTPUT/synthetic/ and the report is OUTPUT/report/report.json.
 
     With --auto it sets aside a test share (--holdout-fraction) and a 20% validation share, fits every
     candidate generator that the --time-budget allows on the rest, keeps the best on the validation split,
@@ -409,6 +445,27 @@ def run(
     against the gate's rules; a failing rule ends the command with exit code 3.
     """
     started = time.perf_counter()
+    if _scale.check_engine(engine, scheduler):
+
+        def scale() -> None:
+            from ..registry import create_generator
+
+            if auto or gate is not None:
+                raise ParameterError("--auto and --gate need --engine memory")
+            if target is not None or region is not None or bbox is not None or geo_min_distance is not None:
+                raise ParameterError("--target and the geo options of `run` need --engine memory")
+            source = ctx.get_parameter_source("fmt")
+            if source is not None and source.name != "DEFAULT" and fmt != "parquet":
+                raise ParameterError(f"--format {fmt}: with --engine the synthetic rows are a Parquet dataset folder")
+            used = _seed(seed)
+            gen = create_generator(generator, random_state=used, **_parse_params(generator, list(ctx.args)))
+            with _progress(quiet) as progress:
+                _scale.run(
+                    data, output, gen, _load_schema(schema_path), rows, holdout_fraction, not no_evaluate,
+                    used, engine, scheduler, workers, quiet, progress,
+                )  # fmt: skip
+
+        return _guard(scale)
     options = RunOptions(
         target=target,
         holdout_fraction=holdout_fraction,
@@ -622,6 +679,9 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of subsamples, bootstraps and models.")] = 0,
     quiet: Quiet = False,
     gate: GateFile = None,
+    engine: EngineOpt = "memory",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
 ) -> None:
     """Judge a synthetic table against the real one: OUTPUT/report.html and OUTPUT/report.json.
 
@@ -632,7 +692,18 @@ def evaluate(
         from ..report import write_report
         from ._auto import finish_report
 
+        if _scale.check_engine(engine, scheduler) and gate is not None:
+            raise ParameterError("--gate needs --engine memory (the gate reads the full report's figures)")
         gate_rules = _load_gate(gate)
+        if _scale.check_engine(engine, scheduler):
+            if target is not None:
+                raise ParameterError("--target (utility metrics) needs --engine memory; at scale, evaluate a sample")
+            schema = _load_schema(schema_path)
+            with _progress(quiet) as progress:
+                return _scale.evaluate(
+                    real, synthetic, holdout, schema, output, seed, engine, scheduler, workers, quiet, progress
+                )
+
         if output.exists() and not output.is_dir():
             raise ParameterError(f"output '{output}' is a file; give a folder")
         frames = {"real": _read(real), "synthetic": _read(synthetic)}

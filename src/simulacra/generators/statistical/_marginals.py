@@ -12,17 +12,17 @@ truly follow it.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["FAMILIES", "Marginal", "fit_marginal"]
+__all__ = ["FAMILIES", "FIT_ROWS", "Marginal", "choose_marginal", "empirical_marginal", "fit_marginal"]
 
 # scipy families tried for "parametric"/"auto"; location/scale fitted, shape by maximum likelihood
 FAMILIES = ("norm", "uniform", "gamma", "lognorm", "beta", "truncnorm")
-_FIT_ROWS = 2000  # parametric fits on a seeded subsample: MLE on 26k rows costs seconds, not accuracy
+FIT_ROWS = 2000  # parametric fits on a seeded subsample: MLE on 26k rows costs seconds, not accuracy
 # each grid point summarises at least this many rows: a grid as fine as the data would replay it
 _ROWS_PER_QUANTILE = 10
 
@@ -59,10 +59,18 @@ class Marginal:
         )
 
 
-def _empirical(x: np.ndarray, n_quantiles: int) -> Marginal:
+def empirical_marginal(n: int, n_quantiles: int, quantile: Callable[[np.ndarray], np.ndarray]) -> Marginal:
+    """An empirical marginal of ``n`` values from their ``quantile`` function (``np.quantile`` semantics).
+
+    Shared by the in-memory fit (``np.quantile`` of the column) and the distributed fit (a merged sketch).
+    """
     # each grid point stands for at least _ROWS_PER_QUANTILE rows: the grid summarises, it does not store
-    k = int(max(2, min(n_quantiles, len(x) // _ROWS_PER_QUANTILE + 1)))
-    return Marginal("empirical", grid=np.quantile(x, np.linspace(0.0, 1.0, k)))
+    k = int(max(2, min(n_quantiles, n // _ROWS_PER_QUANTILE + 1)))
+    return Marginal("empirical", grid=np.asarray(quantile(np.linspace(0.0, 1.0, k)), dtype=float))
+
+
+def _empirical(x: np.ndarray, n_quantiles: int) -> Marginal:
+    return empirical_marginal(len(x), n_quantiles, lambda p: np.quantile(x, p))
 
 
 def _fit_family(name: str, x: np.ndarray) -> tuple[float, ...] | None:
@@ -92,7 +100,15 @@ def fit_marginal(x: np.ndarray, mode: str, n_quantiles: int, rng: np.random.Gene
     """Fit a marginal to finite values ``x`` with ``mode`` in {"empirical", "parametric", "auto"}."""
     if mode == "empirical" or len(np.unique(x[: min(len(x), 5000)])) < 3:
         return _empirical(x, n_quantiles)
-    sub = x if len(x) <= _FIT_ROWS else rng.choice(x, _FIT_ROWS, replace=False)
+    sub = x if len(x) <= FIT_ROWS else rng.choice(x, FIT_ROWS, replace=False)
+    return choose_marginal(sub, mode, len(x), n_quantiles, lambda p: np.quantile(x, p))
+
+
+def choose_marginal(
+    sub: np.ndarray, mode: str, n: int, n_quantiles: int, quantile: Callable[[np.ndarray], np.ndarray]
+) -> Marginal:
+    """The best scipy family on the subsample ``sub`` (<= 2,000 rows), or the empirical grid of all ``n``
+    values (through ``quantile``) when no family fits (``"auto"``: KS over the 5% critical value)."""
     best: tuple[float, str, tuple[float, ...]] | None = None
     for name in FAMILIES:
         params = _fit_family(name, sub)
@@ -102,8 +118,6 @@ def fit_marginal(x: np.ndarray, mode: str, n_quantiles: int, rng: np.random.Gene
             ks = float(stats.kstest(sub, getattr(stats, name).cdf, args=params).statistic)
         if np.isfinite(ks) and (best is None or ks < best[0]):
             best = (ks, name, params)
-    if best is None:
-        return _empirical(x, n_quantiles)
-    if mode == "auto" and best[0] > 1.36 / np.sqrt(len(sub)):
-        return _empirical(x, n_quantiles)
+    if best is None or (mode == "auto" and best[0] > 1.36 / np.sqrt(len(sub))):
+        return empirical_marginal(n, n_quantiles, quantile)
     return Marginal(best[1], params=best[2])

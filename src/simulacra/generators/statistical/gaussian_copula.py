@@ -20,7 +20,7 @@ one pooled stratum. On Adult this lifts the contingency similarity of the strong
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -131,33 +131,17 @@ class GaussianCopulaGenerator(Generator):
         if n < 2 * self.min_stratum_rows:
             return None
         binned = [x.astype(np.int64) if c.is_discrete else _decile_codes(x) for x, c in zip(data, columns, strict=True)]
-        best, best_score = None, 0.5  # below: too little association to be worth splitting the data
-        for i, c in enumerate(columns):
-            if not c.is_discrete or c.n_categories > _MAX_STRATUM_LEVELS:
-                continue
-            counts = np.bincount(binned[i], minlength=c.n_categories)
-            # a two-level column's relations are monotone, which one Gaussian dependence already
-            # represents; splitting pays off on a nominal column with three or more levels
-            if (counts > 0).sum() < 3 or (counts >= self.min_stratum_rows).sum() < 2:
-                continue
-            score = sum(_cramers_v(binned[i], binned[j]) for j in range(len(columns)) if j != i)
-            if score > best_score:
-                best, best_score = i, score
-        return best
+        counts = [
+            np.bincount(b, minlength=c.n_categories) if c.is_discrete else None
+            for b, c in zip(binned, columns, strict=True)
+        ]
+        candidates = stratum_candidates(columns, counts, self.min_stratum_rows)
+        tables = {(i, j): contingency(binned[i], binned[j]) for i in candidates for j in range(len(columns)) if j != i}
+        return choose_stratum(candidates, tables)
 
     def _stratum_rows(self, codes: np.ndarray, k: int) -> list[np.ndarray]:
         counts = np.bincount(codes.astype(np.int64), minlength=k)
-        big = [c for c in range(k) if counts[c] >= self.min_stratum_rows]
-        small = [c for c in range(k) if 0 < counts[c] < self.min_stratum_rows]
-        groups = [np.flatnonzero(codes == c) for c in big]
-        if small:
-            rest = np.flatnonzero(np.isin(codes, small))
-            if len(rest) >= self.min_stratum_rows or not groups:
-                groups.append(rest)
-            else:  # too few to stand alone: pool them with the largest level
-                largest = int(np.argmax([len(g) for g in groups]))
-                groups[largest] = np.sort(np.concatenate([groups[largest], rest]))
-        return groups
+        return [np.flatnonzero(np.isin(codes, levels)) for levels in stratum_levels(counts, self.min_stratum_rows)]
 
     def _fit_one(self, data: list[np.ndarray], columns: list[ModelColumn], rng: np.random.Generator) -> dict[str, Any]:
         n = len(data[0])
@@ -225,14 +209,82 @@ class GaussianCopulaGenerator(Generator):
         self.strata_ = strata
 
 
+def stratum_candidates(columns: list[ModelColumn], counts: list[np.ndarray | None], min_rows: int) -> list[int]:
+    """Discrete columns that may stratify: at most 32 levels, three or more seen, two or more with
+    ``min_rows`` rows. ``counts[i]`` holds column ``i``'s level counts (``None`` for continuous columns)."""
+    out = []
+    for i, c in enumerate(columns):
+        cnt = counts[i]
+        if not c.is_discrete or c.n_categories > _MAX_STRATUM_LEVELS or cnt is None:
+            continue
+        # a two-level column's relations are monotone, which one Gaussian dependence already
+        # represents; splitting pays off on a nominal column with three or more levels
+        if (cnt > 0).sum() < 3 or (cnt >= min_rows).sum() < 2:
+            continue
+        out.append(i)
+    return out
+
+
+def choose_stratum(candidates: list[int], tables: Mapping[tuple[int, int], np.ndarray]) -> int | None:
+    """The candidate with the largest sum of Cramér's V over its contingency ``tables[(i, j)]`` (> 0.5)."""
+    best, best_score = None, 0.5  # below: too little association to be worth splitting the data
+    for i in candidates:
+        score = sum(cramers_v_table(t) for (a, _b), t in tables.items() if a == i)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def stratum_levels(counts: np.ndarray, min_rows: int) -> list[list[int]]:
+    """The levels of each stratum: one per level with ``min_rows`` rows, the small ones pooled (or, when
+    they are too few to stand alone, added to the largest level)."""
+    k = len(counts)
+    big = [c for c in range(k) if counts[c] >= min_rows]
+    small = [c for c in range(k) if 0 < counts[c] < min_rows]
+    groups = [[c] for c in big]
+    if small:
+        if int(counts[small].sum()) >= min_rows or not groups:
+            groups.append(small)
+        else:  # too few to stand alone: pool them with the largest level
+            largest = int(np.argmax([counts[g[0]] for g in groups]))
+            groups[largest] = sorted(groups[largest] + small)
+    return groups
+
+
+def decile_edges(quantile: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Distinct deciles (10% .. 90%) from a quantile function with ``np.quantile`` semantics."""
+    return np.unique(np.asarray(quantile(np.linspace(0.1, 0.9, 9)), dtype=float))
+
+
 def _decile_codes(x: np.ndarray) -> np.ndarray:
-    edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+    edges = decile_edges(lambda p: np.quantile(x, p))
     return np.searchsorted(edges, x, side="right").astype(np.int64)
 
 
-def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+def contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Counts of the code pairs of ``a`` and ``b`` (rows: codes of ``a``). Tables of different partitions add
+    up once padded to a common shape (see :func:`add_tables`)."""
+    if len(a) == 0:  # an empty partition adds nothing
+        return np.zeros((1, 1), dtype=np.int64)
     ka, kb = int(a.max()) + 1, int(b.max()) + 1
-    table = np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype(float)
+    return np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb)
+
+
+def add_tables(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sum of two contingency tables of possibly different shapes."""
+    out = np.zeros((max(x.shape[0], y.shape[0]), max(x.shape[1], y.shape[1])), dtype=np.int64)
+    out[: x.shape[0], : x.shape[1]] += x
+    out[: y.shape[0], : y.shape[1]] += y
+    return out
+
+
+def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    return cramers_v_table(contingency(a, b))
+
+
+def cramers_v_table(counts: np.ndarray) -> float:
+    """Cramér's V of a contingency table (empty rows and columns dropped)."""
+    table = np.asarray(counts, dtype=float)
     table = table[table.sum(1) > 0][:, table.sum(0) > 0]
     r, c = table.shape
     if min(r, c) < 2:
