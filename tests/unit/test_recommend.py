@@ -25,7 +25,8 @@ def test_every_kind_has_a_rule_with_a_reason() -> None:
 def test_default_is_the_copula_with_evidence_and_deep_alternatives() -> None:
     rec = recommend(schema_of(), n_rows=5000, target="group", available=ALL)
     assert rec.generator.choice == "gaussian_copula"
-    assert rec.generator.evidence is not None and "adult_copula.py" in rec.generator.evidence.source
+    assert rec.generator.evidence is not None and "auto_select.py" in rec.generator.evidence.source
+    assert "adult_copula.py" in rec.generator.reason
     assert [g for g, _ in rec.generator.alternatives] == ["vae", "gan"]
     assert rec.auto_candidates == ["gaussian_copula", "vae", "gan"]
     kinds = rec.kinds

@@ -249,11 +249,13 @@ def run_auto(
         console.print(summary_tables(evaluation))
         console.print(
             f"fitted on {len(train):,} rows, chose on {len(validation):,} validation rows, evaluated on "
-            f"{len(test):,} test rows; {selection['wall_seconds']:.0f} s of a {time_budget:.0f} s budget; seed {seed}"
+            f"{len(test):,} test rows; {selection['wall_seconds']:.0f} s of a {time_budget:.0f} s budget; seed {seed}",
+            soft_wrap=True,
         )
         console.print(
             f"wrote {synth_path} ({n:,} rows), {output / 'model'}/, {output / 'report'}/ (report.html, report.json, "
-            f"audit.json), candidates in {work}/"
+            f"audit.json), candidates in {work}/",
+            soft_wrap=True,
         )
     passed = finish_report(
         output / "report",

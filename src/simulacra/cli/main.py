@@ -624,7 +624,7 @@ def _run(
         written = f"wrote {synth_path} ({n:,} rows), {output / 'schema.json'}, {output / 'model'}/"
         if evaluation is not None:
             written += f", {output / 'report'}/ (report.html, report.json, audit.json)"
-        console.print(written)
+        console.print(written, soft_wrap=True)
     passed = True
     if evaluation is not None:
         from ._auto import finish_report
@@ -727,7 +727,8 @@ def evaluate(
             console.print(summary_tables(evaluation))
             console.print(
                 f"evaluated in {time.perf_counter() - start:.1f} s; report written to "
-                f"{output / 'report.html'}, {output / 'report.json'} and {output / 'audit.json'}"
+                f"{output / 'report.html'}, {output / 'report.json'} and {output / 'audit.json'}",
+                soft_wrap=True,
             )
         inputs = {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout is not None else {})
         passed = finish_report(
