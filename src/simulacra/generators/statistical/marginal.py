@@ -239,6 +239,8 @@ class AIMGenerator(_MarginalDP):
     max_model_size : cap on the graphical model, in millions of cells of its junction tree (AIM's
         80 MB of float64 is 10.5).
     max_cells : candidate marginals with more cells are never measured.
+    per_round : selections that share one model re-estimation (1 is AIM as published; more is faster,
+        since each new model structure costs a JAX compilation).
     iters, final_iters : mirror-descent iterations per round (warm-started) and for the final fit.
     """
 
@@ -255,6 +257,7 @@ class AIMGenerator(_MarginalDP):
         rounds: int | None = None,
         max_model_size: float = 10.0,
         max_cells: int = 10_000,
+        per_round: int = 3,
         iters: int = 100,
         final_iters: int = 1000,
         random_state: int | None = None,
@@ -262,6 +265,7 @@ class AIMGenerator(_MarginalDP):
         super().__init__(epsilon=epsilon, delta=delta, bins=bins, domain_share=domain_share, random_state=random_state)
         self.degree = degree
         self.rounds = rounds
+        self.per_round = per_round
         self.max_model_size = max_model_size
         self.max_cells = max_cells
         self.iters = iters
@@ -273,6 +277,7 @@ class AIMGenerator(_MarginalDP):
         if self.rounds is not None:
             _check_int("rounds", self.rounds, 1)
         _check_int("max_cells", self.max_cells, 1)
+        _check_int("per_round", self.per_round, 1)
         _check_int("iters", self.iters, 1)
         _check_int("final_iters", self.final_iters, 1)
         m = self.max_model_size
@@ -290,7 +295,7 @@ class AIMGenerator(_MarginalDP):
         model = aim(
             codes, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
             max_model_cells=self.max_model_size * 1e6, max_cells=self.max_cells, iters=self.iters,
-            final_iters=self.final_iters, tick=tick,
+            final_iters=self.final_iters, per_round=self.per_round, tick=tick,
         )  # fmt: skip
         return model, None
 
