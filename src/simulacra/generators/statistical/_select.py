@@ -226,8 +226,9 @@ def aim(
     tick: Tick,
     per_round: int = 1,
     init_share: float = 0.1,
+    compress: bool = True,
     probe_rows: int = 50_000,
-) -> JunctionModel:
+) -> tuple[JunctionModel, list[np.ndarray] | None]:
     """Fit AIM over ``workload`` (cliques of column indices); see the module docstring."""
     d = len(sizes)
     # candidates: the workload's marginals and their subsets, weighted by overlap with the workload
@@ -242,14 +243,22 @@ def aim(
     per_column = wmat.sum(axis=0)  # |c & w| summed over the workload = sum over c's columns of their counts
     for c in weights:
         weights[c] = float(per_column[list(c)].sum())
-    cands = [c for c in weights if math.prod(sizes[j] for j in c) <= max_cells]
-    answers = {c: count_marginal(codes, sizes, c) for c in cands}
     # 1-way marginals first, with ``init_share`` of the budget; the rest over ``rounds`` adaptive rounds
     rho_init = init_share * rho
-    measurements: list[Measurement] = [
+    one_way = [
         _measure(codes, sizes, (j,), rho_init / d, ledger, rng, f"1-way marginal {j}", "1-way marginals")
         for j in range(d)
     ]
+    if compress:  # MST's domain compression from the noisy 1-way counts (post-processing: no budget)
+        mappings = [compress_one_way(m.y, m.sigma) for m in one_way]
+        sizes = [int(mp.max()) + 1 for mp in mappings]
+        codes = np.column_stack([mappings[j][codes[:, j]] for j in range(d)])
+        measurements = [_compressed_measurement(m, mappings[j]) for j, m in enumerate(one_way)]
+    else:
+        mappings = None
+        measurements = list(one_way)
+    cands = [c for c in weights if math.prod(sizes[j] for j in c) <= max_cells]
+    answers = {c: count_marginal(codes, sizes, c) for c in cands}
     rho_used = rho_init
     rho_round = (rho - rho_init) / rounds
     sigma = math.sqrt(1 / (2 * 0.9 * rho_round))
@@ -313,7 +322,7 @@ def aim(
         tick(f"round {t}")
     model = estimate(sizes, measurements, iters=final_iters, warm_start=model)
     tick("estimated model")
-    return JunctionModel.from_mbi(model, sizes)
+    return JunctionModel.from_mbi(model, sizes), mappings
 
 
 class _Probe:

@@ -241,6 +241,9 @@ class AIMGenerator(_MarginalDP):
     max_cells : candidate marginals with more cells are never measured.
     per_round : selections that share one model re-estimation (1 is AIM as published; more is faster,
         since each new model structure costs a JAX compilation).
+    compress : merge each column's values whose noisy 1-way count is below 3 sigma into one cell (MST's
+        domain compression, post-processing of the noisy counts), so rare values do not dilute the
+        measurements of larger marginals.
     iters, final_iters : mirror-descent iterations per round (warm-started) and for the final fit.
     """
 
@@ -258,6 +261,7 @@ class AIMGenerator(_MarginalDP):
         max_model_size: float = 10.0,
         max_cells: int = 10_000,
         per_round: int = 3,
+        compress: bool = True,
         iters: int = 100,
         final_iters: int = 1000,
         random_state: int | None = None,
@@ -266,6 +270,7 @@ class AIMGenerator(_MarginalDP):
         self.degree = degree
         self.rounds = rounds
         self.per_round = per_round
+        self.compress = compress
         self.max_model_size = max_model_size
         self.max_cells = max_cells
         self.iters = iters
@@ -292,12 +297,11 @@ class AIMGenerator(_MarginalDP):
         d = len(sizes)
         workload = list(itertools.combinations(range(d), min(self.degree, d)))
         rounds = self.rounds if self.rounds is not None else max(1, d)
-        model = aim(
+        return aim(
             codes, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
             max_model_cells=self.max_model_size * 1e6, max_cells=self.max_cells, iters=self.iters,
-            final_iters=self.final_iters, per_round=self.per_round, tick=tick,
+            final_iters=self.final_iters, per_round=self.per_round, compress=self.compress, tick=tick,
         )  # fmt: skip
-        return model, None
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
