@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +99,16 @@ def test_ledger_spends_exactly_the_budget_and_lands_in_the_manifest(name: str, f
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["privacy"]["epsilon"] == 4.0 and manifest["privacy"]["delta"] == 1e-9
     assert manifest["params"]["epsilon"] == 4.0
+    assert "n_rows" not in manifest["data_fingerprint"]  # the exact row count is not released
     loaded = simulacra.load(tmp_path / "m")
     assert loaded.privacy_.spent_rho == pytest.approx(ledger.spent_rho)
+    # loading and sampling a fitted model needs no JAX (the model is numpy arrays)
+    code = (
+        "import sys, simulacra; m = simulacra.load(sys.argv[1]); m.sample(10, random_state=0); "
+        "print('jax' in sys.modules or 'mbi' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m")], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_no_schema_names_the_columns_and_both_ways_forward(data: pd.DataFrame) -> None:

@@ -110,7 +110,10 @@ class _MarginalDP(Generator):
         if missing or unsupported:
             raise SchemaError(missing_domain_message(missing, unsupported, profiled=False))
         self.privacy_ = ledger
-        return super().fit(data, schema, progress=progress)
+        super().fit(data, schema, progress=progress)
+        # the exact row count is not released (the model's total is a noisy estimate)
+        self.fingerprint_ = {k: v for k, v in self.fingerprint_.items() if k != "n_rows"}
+        return self
 
     def _make_transformer(self, data: pd.DataFrame, schema: TableSchema, rng: np.random.Generator) -> Any:
         return DiscreteCodec(schema, bins=self.bins).fit()
