@@ -232,3 +232,13 @@ def test_cli_run_with_a_dp_generator_reports_the_privacy_spent(tmp_path: Path, d
     )
     html = (out / "report" / "report.html").read_text()
     assert "Differential privacy" in html and "2-way marginals" in html
+
+
+@pytest.mark.parametrize("name", ["mst", "aim"])
+def test_one_column_table_spends_the_whole_budget(name: str) -> None:
+    frame = pd.DataFrame({"g": np.random.default_rng(0).choice(["a", "b", "c"], 500, p=[0.2, 0.3, 0.5])})
+    schema = TableSchema((ColumnSpec("g", ColumnKind.CATEGORICAL, "object", categories=("a", "b", "c")),))
+    gen = simulacra.create_generator(name, epsilon=1.0, random_state=0).fit(frame, schema)
+    assert gen.privacy_.spent_epsilon() == pytest.approx(1.0, rel=1e-6)
+    share = gen.sample(2000, random_state=0)["g"].value_counts(normalize=True)
+    assert share["c"] == pytest.approx(0.5, abs=0.08) and share["a"] == pytest.approx(0.2, abs=0.08)

@@ -296,6 +296,7 @@ def aim(
             if not small:  # a tiny table: every candidate already taken in this batch
                 rho_used -= eps**2 / 8 + 0.5 / sigma**2
                 t -= 1
+                terminate = False  # what is left goes to the next round
                 break
             scores = []
             for c in small:
