@@ -110,7 +110,10 @@ class _MarginalDP(Generator):
         if missing or unsupported:
             raise SchemaError(missing_domain_message(missing, unsupported, profiled=False))
         self.privacy_ = ledger
-        return super().fit(data, schema, progress=progress)
+        super().fit(data, schema, progress=progress)
+        # the exact row count is not released (the model's total is a noisy estimate)
+        self.fingerprint_ = {k: v for k, v in self.fingerprint_.items() if k != "n_rows"}
+        return self
 
     def _make_transformer(self, data: pd.DataFrame, schema: TableSchema, rng: np.random.Generator) -> Any:
         return DiscreteCodec(schema, bins=self.bins).fit()
@@ -233,12 +236,17 @@ class AIMGenerator(_MarginalDP):
     ----------
     epsilon, delta, bins, domain_share, random_state : as for :class:`MSTGenerator`.
     degree : the workload is every ``degree``-way marginal (3 matches NIST's k-marginal score).
-    rounds : planned number of adaptive rounds after the 1-way marginals (``None``: one per column; AIM's
+    rounds : planned number of adaptive rounds after the 1-way marginals (``None``: two per column; AIM's
         paper plans ``16 * n_columns``, far slower for little gain at small epsilon). Rounds end early when
         AIM's annealing halves the noise.
     max_model_size : cap on the graphical model, in millions of cells of its junction tree (AIM's
         80 MB of float64 is 10.5).
     max_cells : candidate marginals with more cells are never measured.
+    per_round : selections that share one model re-estimation (1 is AIM as published; more is faster,
+        since each new model structure costs a JAX compilation).
+    compress : merge each column's values whose noisy 1-way count is below 3 sigma into one cell (MST's
+        domain compression, post-processing of the noisy counts), so rare values do not dilute the
+        measurements of larger marginals.
     iters, final_iters : mirror-descent iterations per round (warm-started) and for the final fit.
     """
 
@@ -255,6 +263,8 @@ class AIMGenerator(_MarginalDP):
         rounds: int | None = None,
         max_model_size: float = 10.0,
         max_cells: int = 10_000,
+        per_round: int = 4,
+        compress: bool = True,
         iters: int = 100,
         final_iters: int = 1000,
         random_state: int | None = None,
@@ -262,6 +272,8 @@ class AIMGenerator(_MarginalDP):
         super().__init__(epsilon=epsilon, delta=delta, bins=bins, domain_share=domain_share, random_state=random_state)
         self.degree = degree
         self.rounds = rounds
+        self.per_round = per_round
+        self.compress = compress
         self.max_model_size = max_model_size
         self.max_cells = max_cells
         self.iters = iters
@@ -273,6 +285,7 @@ class AIMGenerator(_MarginalDP):
         if self.rounds is not None:
             _check_int("rounds", self.rounds, 1)
         _check_int("max_cells", self.max_cells, 1)
+        _check_int("per_round", self.per_round, 1)
         _check_int("iters", self.iters, 1)
         _check_int("final_iters", self.final_iters, 1)
         m = self.max_model_size
@@ -286,13 +299,12 @@ class AIMGenerator(_MarginalDP):
 
         d = len(sizes)
         workload = list(itertools.combinations(range(d), min(self.degree, d)))
-        rounds = self.rounds if self.rounds is not None else max(1, d)
-        model = aim(
+        rounds = self.rounds if self.rounds is not None else max(1, 2 * d)
+        return aim(
             codes, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
             max_model_cells=self.max_model_size * 1e6, max_cells=self.max_cells, iters=self.iters,
-            final_iters=self.final_iters, tick=tick,
+            final_iters=self.final_iters, per_round=self.per_round, compress=self.compress, tick=tick,
         )  # fmt: skip
-        return model, None
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
