@@ -36,6 +36,12 @@ register(
     "simulacra.generators.statistical.gaussian_copula:GaussianCopulaGenerator",
     "Gaussian copula over per-column marginals; fast statistical baseline",
 )
+register(
+    "privbayes",
+    "simulacra.generators.statistical.privbayes:PrivBayesGenerator",
+    "differentially private Bayesian network (PrivBayes); needs a public schema",
+    extra="dp",
+)
 register("gan", "simulacra.generators.deep.gan:GANGenerator", "conditional tabular GAN (CTGAN-style)", extra="deep")
 register("vae", "simulacra.generators.deep.vae:VAEGenerator", "tabular variational autoencoder (TVAE)", extra="deep")
 

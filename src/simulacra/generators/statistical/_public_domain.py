@@ -1,0 +1,235 @@
+"""The public domain of a table for the DP generators that discretise (``privbayes``): no data-derived values.
+
+With differential privacy on, everything the model keeps about a column's range must be public knowledge:
+the bounds of numeric and datetime columns, the category list of categorical columns, and whether a column
+may be missing. These come from the schema the user gives (``simulacra profile --public`` writes one to
+fill in), never from the data. The rules here:
+
+* numeric: ``minimum`` and ``maximum`` must be given; values outside are clipped to them (clipping is a
+  data-independent map, so it costs no privacy);
+* datetime: ``minimum`` and ``maximum`` (ISO-8601 strings) must be given; values outside are clipped;
+* categorical: ``categories`` must be given; a value outside the list is an error (it names the column and
+  the count of such cells, never the values);
+* missing values: a column may be missing only if the schema says so (``null_rate > 0`` or
+  ``missing_as_category``); the rate itself is not used. Missing cells in a column declared complete are an
+  error naming the column.
+
+The reversible :class:`~simulacra.transformers.table.TableTransformer` is fitted on a small *public frame*
+built from the schema alone (the bounds, the categories, one missing cell where declared), so every value it
+learns (formats, category order, fill values) is public. Continuous model columns are then cut into ``bins``
+equal-width bins between the model values of the public bounds; sampling draws uniformly within a bin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import SchemaError
+from ...schema import ColumnKind, ColumnSpec, TableSchema
+from ...transformers.base import ModelColumn
+from ...transformers.table import TableTransformer
+
+__all__ = ["BinnedDomain", "check_public_domain", "fit_public_transformer", "is_nullable", "missing_domain_message"]
+
+SUPPORTED_KINDS = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.DATETIME)
+
+
+def is_nullable(spec: ColumnSpec) -> bool:
+    """Whether the public schema declares that the column may be missing."""
+    return bool(spec.null_rate and spec.null_rate > 0) or spec.missing_as_category
+
+
+def missing_domain_message(generator: str, columns: Sequence[str]) -> str:
+    """The one message a user gets when DP is on and the domain of ``columns`` is not public."""
+    shown = ", ".join(repr(c) for c in columns[:20]) + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
+    return (
+        f"{generator} is differentially private, so it may not read the domain (bounds, category lists) of "
+        f"columns from the private data, and the schema gives none for: {shown}. Two ways forward: "
+        "(1) write a public schema with `simulacra profile DATA --public -o schema.json`, fill in `minimum`/"
+        "`maximum` (numeric, datetime) and `categories` (categorical) from public knowledge, and pass it with "
+        "--schema; or (2) let simulacra estimate the domain privately with a declared share of the budget "
+        "(see docs/privacy.md)"
+    )
+
+
+def check_public_domain(schema: TableSchema | None, generator: str, columns: Sequence[str]) -> TableSchema:
+    """Raise one :class:`SchemaError` naming every column whose public domain is missing or unsupported."""
+    if schema is None:
+        raise SchemaError(missing_domain_message(generator, list(columns)))
+    unsupported = [f"{s.name!r} ({s.kind.value})" for s in schema if s.kind not in SUPPORTED_KINDS]
+    if unsupported:
+        raise SchemaError(
+            f"{generator} models numeric, categorical and datetime columns; the schema has {', '.join(unsupported)}; "
+            "drop these columns from the data and the schema, or change their kind in the schema"
+        )
+    lacking = [
+        s.name
+        for s in schema
+        if (s.kind is ColumnKind.CATEGORICAL and not s.categories)
+        or (s.kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME) and (s.minimum is None or s.maximum is None))
+    ]
+    if lacking:
+        raise SchemaError(missing_domain_message(generator, lacking))
+    bad = []
+    for s in schema.of_kind(ColumnKind.NUMERIC):
+        lo, hi = _number(s.minimum), _number(s.maximum)
+        if lo is None or hi is None or not lo <= hi:
+            bad.append(f"{s.name!r}: minimum {s.minimum!r} and maximum {s.maximum!r} must be numbers with min <= max")
+    for s in schema.of_kind(ColumnKind.DATETIME):
+        try:
+            if pd.Timestamp(str(s.minimum)) > pd.Timestamp(str(s.maximum)):
+                bad.append(f"{s.name!r}: minimum {s.minimum!r} is after maximum {s.maximum!r}")
+        except ValueError:
+            bad.append(f"{s.name!r}: minimum/maximum must be ISO-8601 dates, got {s.minimum!r} and {s.maximum!r}")
+    if bad:
+        raise SchemaError(f"{generator}: the public domain in the schema is invalid: " + "; ".join(bad))
+    return schema
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        return None
+    return float(value)
+
+
+def _public_values(spec: ColumnSpec) -> list[Any]:
+    """Values that span the column's public domain, in the column's storage type."""
+    if spec.kind is ColumnKind.CATEGORICAL:
+        return list(spec.categories or ())
+    if spec.kind is ColumnKind.NUMERIC:
+        lo, hi = float(spec.minimum), float(spec.maximum)  # type: ignore[arg-type]
+        return [int(lo), int(hi)] if spec.is_integer or spec.dtype.lower().startswith(("int", "uint")) else [lo, hi]
+    lo_t, hi_t = pd.Timestamp(str(spec.minimum)), pd.Timestamp(str(spec.maximum))
+    fmt = spec.datetime_format
+    if spec.dtype.startswith("datetime64"):
+        return [lo_t, hi_t]
+    if fmt in ("epoch_s", "epoch_ms"):
+        div = 10**9 if fmt == "epoch_s" else 10**6
+        return [int(lo_t.value // div), int(hi_t.value // div)]
+    if fmt is not None:
+        out = [lo_t.strftime(fmt), hi_t.strftime(fmt)]
+        return [int(v) for v in out] if spec.dtype.lower().startswith("int") else out
+    return [lo_t.isoformat(), hi_t.isoformat()]
+
+
+def public_frame(schema: TableSchema) -> pd.DataFrame:
+    """A small frame holding only public values: each column's bounds or categories, plus one missing cell
+    where the schema declares the column nullable."""
+    columns = {s.name: _public_values(s) + ([None] if is_nullable(s) else []) for s in schema}
+    length = max((len(v) for v in columns.values()), default=1)
+    out = {}
+    for spec in schema:
+        values = columns[spec.name]
+        values = values + [values[0]] * (length - len(values))
+        series = pd.Series(values, dtype=object)
+        if spec.kind is ColumnKind.DATETIME and spec.dtype.startswith("datetime64"):
+            series = pd.to_datetime(series)
+        elif spec.kind is ColumnKind.NUMERIC:
+            nullable_int = spec.dtype.lower().startswith(("int", "uint")) and is_nullable(spec)
+            series = series.astype("float64" if nullable_int else spec.dtype)
+        elif spec.dtype != "object" and (spec.dtype in ("str", "string", "category") or not is_nullable(spec)):
+            with contextlib.suppress(TypeError, ValueError):  # else keep object: the spelling comes back anyway
+                series = series.astype(spec.dtype)
+        out[spec.name] = series
+    return pd.DataFrame(out)
+
+
+def check_missing(data: pd.DataFrame, schema: TableSchema, generator: str) -> None:
+    """Missing cells only where the public schema allows them (names columns, never values)."""
+    bad = [s.name for s in schema if not is_nullable(s) and bool(data[s.name].isna().any())]
+    if bad:
+        raise SchemaError(
+            f"{generator}: column(s) {bad} have missing cells but the public schema declares them complete; set "
+            "`null_rate` to a positive value in the schema for each (the rate itself is not used), or fill the "
+            "cells before fitting"
+        )
+
+
+def fit_public_transformer(schema: TableSchema, rng: np.random.Generator, locale: str | None) -> TableTransformer:
+    """A table transformer fitted on the public frame only."""
+    return TableTransformer(schema, locale=locale).fit(public_frame(schema), rng)
+
+
+@dataclass
+class BinnedDomain:
+    """Model columns as discrete attributes: discrete columns keep their codes, continuous ones are cut into
+    equal-width bins between the model values of the public bounds."""
+
+    sizes: list[int]
+    lows: list[float]
+    highs: list[float]
+    continuous: list[bool]
+
+    @classmethod
+    def build(cls, transformer: TableTransformer, schema: TableSchema, bins: int, rng: np.random.Generator) -> Any:
+        columns = transformer.model_columns
+        bounds = transformer.transform(public_frame(schema), rng)
+        sizes, lows, highs, cont = [], [], [], []
+        for c in columns:
+            if c.is_discrete:
+                sizes.append(int(c.n_categories))
+                lows.append(0.0)
+                highs.append(0.0)
+                cont.append(False)
+            else:
+                vals = bounds[c.name].to_numpy(dtype=float)
+                lo, hi = float(np.min(vals)), float(np.max(vals))
+                spec = schema[c.source] if c.source in schema.names else None
+                integer = spec is not None and spec.kind is ColumnKind.NUMERIC and bool(spec.is_integer)
+                if integer and hi - lo + 1 <= bins:
+                    # one bin per integer value, centred on it
+                    lo, hi = lo - 0.5, hi + 0.5
+                    sizes.append(round(hi - lo))
+                else:
+                    sizes.append(int(bins) if hi > lo else 1)
+                lows.append(lo)
+                highs.append(hi)
+                cont.append(True)
+        return cls(sizes, lows, highs, cont)
+
+    def encode(self, model: pd.DataFrame, columns: list[ModelColumn]) -> np.ndarray:
+        """Integer codes (n x d); continuous values outside the public bounds are clipped into the end bins."""
+        out = np.empty((len(model), len(columns)), dtype=np.int64)
+        for j, c in enumerate(columns):
+            x = model[c.name].to_numpy()
+            if self.continuous[j]:
+                width = (self.highs[j] - self.lows[j]) / self.sizes[j] if self.highs[j] > self.lows[j] else 1.0
+                codes = np.floor((x.astype(float) - self.lows[j]) / width)
+                out[:, j] = np.clip(np.nan_to_num(codes, nan=0.0), 0, self.sizes[j] - 1).astype(np.int64)
+            else:
+                out[:, j] = np.clip(x.astype(np.int64), 0, self.sizes[j] - 1)
+        return out
+
+    def decode(self, codes: np.ndarray, columns: list[ModelColumn], rng: np.random.Generator) -> pd.DataFrame:
+        """Model columns from codes: a continuous value is drawn uniformly within its bin."""
+        out: dict[str, np.ndarray] = {}
+        for j, c in enumerate(columns):
+            if self.continuous[j]:
+                width = (self.highs[j] - self.lows[j]) / self.sizes[j]
+                out[c.name] = self.lows[j] + (codes[:, j] + rng.random(len(codes))) * width
+            else:
+                out[c.name] = codes[:, j].astype(np.int64)
+        return pd.DataFrame(out)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "sizes": np.asarray(self.sizes, dtype=np.int64),
+            "lows": np.asarray(self.lows, dtype=np.float64),
+            "highs": np.asarray(self.highs, dtype=np.float64),
+            "continuous": np.asarray(self.continuous, dtype=bool),
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> BinnedDomain:
+        return cls(
+            [int(x) for x in np.asarray(state["sizes"])],
+            [float(x) for x in np.asarray(state["lows"])],
+            [float(x) for x in np.asarray(state["highs"])],
+            [bool(x) for x in np.asarray(state["continuous"])],
+        )
