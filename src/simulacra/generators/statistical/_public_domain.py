@@ -35,7 +35,15 @@ from ...schema import ColumnKind, ColumnSpec, TableSchema
 from ...transformers.base import ModelColumn
 from ...transformers.table import TableTransformer
 
-__all__ = ["BinnedDomain", "check_public_domain", "fit_public_transformer", "is_nullable", "missing_domain_message"]
+__all__ = [
+    "BinnedDomain",
+    "PublicFit",
+    "check_public_domain",
+    "fit_public",
+    "fit_public_transformer",
+    "is_nullable",
+    "missing_domain_message",
+]
 
 SUPPORTED_KINDS = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.DATETIME)
 
@@ -157,6 +165,31 @@ def fit_public_transformer(schema: TableSchema, rng: np.random.Generator, locale
 
 
 @dataclass
+class PublicFit:
+    """What :func:`fit_public` returns: the checked schema, the transformer fitted on public values only,
+    the private data's model columns and the public frame's model columns (the bounds in model units)."""
+
+    schema: TableSchema
+    transformer: TableTransformer
+    model: pd.DataFrame
+    public_model: pd.DataFrame
+
+
+def fit_public(
+    generator: str, data: pd.DataFrame, schema: TableSchema | None, rng: np.random.Generator, locale: str | None
+) -> PublicFit:
+    """The DP replacement of the data-fitted transformer: check the public domain, fit on public values,
+    then transform the private data (values outside the bounds are clipped later, unknown categories refused)."""
+    checked = check_public_domain(schema, generator, [str(c) for c in data.columns])
+    checked.check_columns(data)
+    check_missing(data, checked, generator)
+    transformer = fit_public_transformer(checked, rng, locale)
+    model = transformer.transform(data[checked.names], rng)
+    public_model = transformer.transform(public_frame(checked), rng)
+    return PublicFit(checked, transformer, model, public_model)
+
+
+@dataclass
 class BinnedDomain:
     """Model columns as discrete attributes: discrete columns keep their codes, continuous ones are cut into
     equal-width bins between the model values of the public bounds."""
@@ -167,9 +200,8 @@ class BinnedDomain:
     continuous: list[bool]
 
     @classmethod
-    def build(cls, transformer: TableTransformer, schema: TableSchema, bins: int, rng: np.random.Generator) -> Any:
-        columns = transformer.model_columns
-        bounds = transformer.transform(public_frame(schema), rng)
+    def build(cls, public: PublicFit, bins: int) -> BinnedDomain:
+        columns, bounds, schema = public.transformer.model_columns, public.public_model, public.schema
         sizes, lows, highs, cont = [], [], [], []
         for c in columns:
             if c.is_discrete:

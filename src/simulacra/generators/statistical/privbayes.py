@@ -28,7 +28,7 @@ from ...transformers.base import ModelColumn
 from ...validation import check_frame
 from ..base import Generator, data_fingerprint
 from ._privbayes import Network, fit_network, sample_network
-from ._public_domain import BinnedDomain, check_missing, check_public_domain, fit_public_transformer
+from ._public_domain import BinnedDomain, fit_public
 
 __all__ = ["PrivBayesGenerator"]
 
@@ -112,17 +112,14 @@ class PrivBayesGenerator(Generator):
         progress = progress or NO_PROGRESS
         self._validate_params()
         check_frame(data)
-        schema = check_public_domain(schema, "privbayes", [str(c) for c in data.columns])
-        schema.check_columns(data)
-        check_missing(data, schema, "privbayes")
         rng = check_random_state(self.random_state)
         progress.start("transform", None)
-        transformer = fit_public_transformer(schema, rng, self.locale)
-        model = transformer.transform(data[schema.names], rng)
-        self.domain_ = BinnedDomain.build(transformer, schema, self.bins, rng)
+        public = fit_public("privbayes", data, schema, rng, self.locale)
+        self.domain_ = BinnedDomain.build(public, self.bins)
         progress.end("transform")
-        self.schema_ = schema
-        self.transformer_ = transformer
+        self.schema_ = public.schema
+        self.transformer_ = transformer = public.transformer
+        model = public.model
         self._fit(model, transformer.model_columns, rng, progress)
         # the row count is private: the manifest keeps the noisy count the fit released, not the true one
         self.fingerprint_ = {**data_fingerprint(data), "n_rows": round(self.network_.n_noisy)}
