@@ -2,6 +2,12 @@
 
 A subclass builds its networks (:meth:`DeepGenerator._build`), runs one epoch (:meth:`_epoch`),
 produces raw output for sampling (:meth:`_generate`) and names the modules it saves (:meth:`_modules`).
+
+With ``epsilon`` set the fit is differentially private (see :mod:`._dp`): the table's domain comes from the
+public schema (:func:`~simulacra.generators.statistical._public_domain.fit_public`), numeric columns are
+encoded through the public bounds (a rank-Gauss map of the uniform distribution over them, no statistics of
+the data), there is no validation split or early stopping (both would read real rows outside the budget), and
+the subclass trains with DP-SGD on ``self.dp_plan_``.
 """
 
 from __future__ import annotations
@@ -9,16 +15,19 @@ from __future__ import annotations
 import time
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
-from ..._random import child_seed
+from ..._random import check_random_state, child_seed
 from ...errors import ParameterError
-from ...progress import ProgressCallback
+from ...privacy import PrivacyLedger
+from ...progress import NO_PROGRESS, ProgressCallback
+from ...schema import TableSchema
 from ...transformers.base import ModelColumn
-from ..base import Generator
+from ...validation import check_frame
+from ..base import Generator, data_fingerprint
 from ._encoding import NUMERIC_ENCODINGS, ModeEncoder
 from ._fidelity import FidelityProxy
 from ._torch import Blocks, choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
@@ -43,6 +52,10 @@ class DeepGenerator(Generator):
     device: str
     threads: int | None
     numeric_encoding: str
+    epsilon: float | None = None
+    delta: float = 1e-9
+    max_grad_norm: float = 1.0
+    dp_plan_: Any = None
 
     # -- parameters ---------------------------------------------------------------------------
     def _problems(self) -> list[str]:
@@ -69,6 +82,17 @@ class DeepGenerator(Generator):
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             problems.append(f"threads={self.threads!r}; use a positive integer or None (every core)")
+        if self.epsilon is not None:
+            try:
+                PrivacyLedger(self.epsilon, self.delta)
+            except ParameterError as exc:
+                problems.append(str(exc))
+            if (
+                isinstance(self.max_grad_norm, bool)
+                or not isinstance(self.max_grad_norm, (int, float))
+                or not 0 < self.max_grad_norm < float("inf")
+            ):
+                problems.append(f"max_grad_norm={self.max_grad_norm!r}; use a positive number (typical 1.0)")
         return problems
 
     def _validate_params(self) -> None:
@@ -78,6 +102,53 @@ class DeepGenerator(Generator):
             raise ParameterError(f"{self.name}: " + "; ".join(problems))
 
     # -- fit ----------------------------------------------------------------------------------
+    def fit(
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Learn from ``data``; with ``epsilon`` set, by DP-SGD with the domain from ``schema`` (must be public)."""
+        if self.epsilon is None:
+            return super().fit(data, schema, progress=progress)
+        from ..statistical._public_domain import fit_public
+
+        progress = progress or NO_PROGRESS
+        self._validate_params()
+        check_frame(data)
+        rng = check_random_state(self.random_state)
+        progress.start("transform", None)
+        public = fit_public(self.name, data, schema, rng, self.locale)
+        progress.end("transform")
+        self.schema_ = public.schema
+        self.transformer_ = public.transformer
+        self.fingerprint_ = data_fingerprint(data)
+        self._public_model = public.public_model
+        try:
+            self._fit(public.model, public.transformer.model_columns, rng, progress)
+        finally:
+            del self._public_model
+        self._sample_rng = check_random_state(self.random_state)
+        return self
+
+    def _fit_encoder(
+        self, data: Mapping[str, np.ndarray], columns: list[ModelColumn], rng: np.random.Generator
+    ) -> None:
+        if self.epsilon is None:
+            self.encoder_ = ModeEncoder(numeric_encoding=self.numeric_encoding).fit(data, columns, rng)
+            return
+        # DP: no statistics of the data; each numeric column's normal scores come from the uniform
+        # distribution over its public bounds (a grid of 1,001 points between them)
+        grid: dict[str, np.ndarray] = {}
+        for c in columns:
+            if c.is_discrete:
+                grid[c.name] = np.zeros(2, dtype=np.int64)
+            else:
+                bounds = self._public_model[c.name].to_numpy(dtype=float)
+                grid[c.name] = np.linspace(float(bounds.min()), float(bounds.max()), 1001)
+        self.encoder_ = ModeEncoder(numeric_encoding="quantile", n_quantiles=1000).fit(grid, columns, rng)
+
     def _fit(
         self, model: pd.DataFrame, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
     ) -> None:
@@ -86,7 +157,9 @@ class DeepGenerator(Generator):
         self.columns_ = columns
         data = {c.name: model[c.name].to_numpy() for c in columns}
         n = len(model)
-        if self.early_stopping and n >= _VALIDATION_MIN_ROWS:
+        private = self.epsilon is not None
+        early_stopping = self.early_stopping and not private
+        if early_stopping and n >= _VALIDATION_MIN_ROWS:
             n_val = min(_VALIDATION_MAX_ROWS, round(n * _VALIDATION_FRACTION))
             perm = rng.permutation(n)
             val = {k: v[perm[:n_val]] for k, v in data.items()}
@@ -94,16 +167,28 @@ class DeepGenerator(Generator):
         else:
             val = data
         progress.start("encode", None)
-        self.encoder_ = ModeEncoder(numeric_encoding=self.numeric_encoding).fit(data, columns, rng)
+        self._fit_encoder(data, columns, rng)
         x = self.encoder_.transform(data, rng)
         progress.end("encode")
+        ledger = None
+        if private:
+            from ._dp import DPSGDPlan
+
+            ledger = PrivacyLedger(float(self.epsilon), float(self.delta))  # type: ignore[arg-type]
+            self.dp_plan_ = DPSGDPlan(
+                n_rows=n,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+                max_grad_norm=float(self.max_grad_norm),
+                ledger=ledger,
+            )
         self.device_ = choose_device(self.device)
         self.threads_ = self.threads or (cpu_count() if n >= _THREADED_MIN_ROWS else 1)
         with torch_session(self.threads_, seed=child_seed(rng)):
             self.blocks_ = Blocks(self.encoder_.layout, self.device_)
             self._build(x, self.encoder_.discrete_codes(data), rng)
             evaluate = None
-            if self.early_stopping:
+            if early_stopping:
                 proxy = FidelityProxy(val, columns, rng, rare_reference=data, sample_rows=_PROXY_ROWS)
                 eval_rng = np.random.default_rng(child_seed(rng))
 
@@ -128,6 +213,11 @@ class DeepGenerator(Generator):
             "threads": self.threads_,
             "fit_seconds": round(time.perf_counter() - start, 3),
         }
+        self.privacy_: dict[str, Any] | None = None
+        if ledger is not None:
+            self.training_["dp_sgd"] = self.dp_plan_.summary()
+            self.privacy_ = {"generator": self.name, "mechanism": "DP-SGD (opacus)", **ledger.to_dict()}
+            self.dp_plan_ = None
         self._end_fit()
 
     def _snapshot(self) -> dict[str, dict[str, np.ndarray]]:
@@ -154,6 +244,7 @@ class DeepGenerator(Generator):
             "weights": {k: weights_of(m) for k, m in self._modules().items()},
             "extra": self._extra_state(),
             "training": self.training_,
+            **({"privacy": self.privacy_} if self.privacy_ is not None else {}),
         }
 
     def _set_state(self, state: Mapping[str, Any], columns: list[ModelColumn]) -> None:
@@ -164,6 +255,7 @@ class DeepGenerator(Generator):
         self._restore(state["extra"])
         self._load_snapshot(state["weights"])
         self.training_ = dict(state.get("training", {}))
+        self.privacy_ = dict(state["privacy"]) if state.get("privacy") is not None else None
         self.threads_ = self.threads or int(self.training_.get("threads", 1))
 
     # -- subclass hooks -----------------------------------------------------------------------
