@@ -237,6 +237,11 @@ class DeepGenerator(Generator):
             out = self._sample_columns(n, rng)
         return pd.DataFrame({c.name: out[c.name] for c in self.columns_})
 
+    def _manifest_extra(self) -> dict[str, Any]:
+        """With DP, the ledger's summary as the manifest's ``privacy`` entry (where the base class asks)."""
+        privacy = getattr(self, "privacy_", None)
+        return {"privacy": privacy} if privacy is not None else {}
+
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         return {

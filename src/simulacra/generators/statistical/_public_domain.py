@@ -16,8 +16,10 @@ fill in), never from the data. The rules here:
 
 The reversible :class:`~simulacra.transformers.table.TableTransformer` is fitted on a small *public frame*
 built from the schema alone (the bounds, the categories, one missing cell where declared), so every value it
-learns (formats, category order, fill values) is public. Continuous model columns are then cut into ``bins``
-equal-width bins between the model values of the public bounds; sampling draws uniformly within a bin.
+learns (formats, category order, fill values) is public. :class:`BinnedDomain` then turns the model columns
+into discrete attributes: the public minimum and maximum each get a code of their own (zero amounts and caps
+stay sharp), the range between them ``bins`` equal-width bins (sampling draws uniformly within a bin), and
+integer columns with at most ``max(bins, 128)`` values one code per value.
 """
 
 from __future__ import annotations
@@ -189,64 +191,86 @@ def fit_public(
     return PublicFit(checked, transformer, model, public_model)
 
 
+#: integer columns whose public range holds at most this many values (or ``bins``, if larger) keep one
+#: code per value
+EXACT_INTEGERS = 128
+
+
 @dataclass
 class BinnedDomain:
-    """Model columns as discrete attributes: discrete columns keep their codes, continuous ones are cut into
-    equal-width bins between the model values of the public bounds."""
+    """Model columns as discrete attributes.
+
+    Discrete columns keep their codes. A continuous column gets ``bins + 2`` codes: code 0 is exactly the
+    public minimum, the last code exactly the public maximum (amounts are often 0 or capped: a bin of its own
+    keeps such spikes sharp instead of smearing them over the first or last bin), and the codes between are
+    ``bins`` equal-width bins of the open range; sampling draws uniformly within a bin. Integer columns whose
+    range holds at most ``max(bins, 128)`` values get one code per value instead (``kind`` 2).
+    ``kind``: 0 discrete, 1 binned with atoms at the bounds, 2 exact integers.
+    """
 
     sizes: list[int]
     lows: list[float]
     highs: list[float]
-    continuous: list[bool]
+    kinds: list[int]
 
     @classmethod
     def build(cls, public: PublicFit, bins: int) -> BinnedDomain:
         columns, bounds, schema = public.transformer.model_columns, public.public_model, public.schema
-        sizes, lows, highs, cont = [], [], [], []
+        out = cls([], [], [], [])
         for c in columns:
             if c.is_discrete:
-                sizes.append(int(c.n_categories))
-                lows.append(0.0)
-                highs.append(0.0)
-                cont.append(False)
+                out._add(int(c.n_categories), 0.0, 0.0, 0)
+                continue
+            vals = bounds[c.name].to_numpy(dtype=float)
+            lo, hi = float(np.min(vals)), float(np.max(vals))
+            spec = schema[c.source] if c.source in schema.names else None
+            integer = spec is not None and spec.kind is ColumnKind.NUMERIC and bool(spec.is_integer)
+            if integer and hi - lo + 1 <= max(bins, EXACT_INTEGERS):
+                out._add(round(hi - lo) + 1, lo, hi, 2)
+            elif hi > lo:
+                out._add(int(bins) + 2, lo, hi, 1)
             else:
-                vals = bounds[c.name].to_numpy(dtype=float)
-                lo, hi = float(np.min(vals)), float(np.max(vals))
-                spec = schema[c.source] if c.source in schema.names else None
-                integer = spec is not None and spec.kind is ColumnKind.NUMERIC and bool(spec.is_integer)
-                if integer and hi - lo + 1 <= bins:
-                    # one bin per integer value, centred on it
-                    lo, hi = lo - 0.5, hi + 0.5
-                    sizes.append(round(hi - lo))
-                else:
-                    sizes.append(int(bins) if hi > lo else 1)
-                lows.append(lo)
-                highs.append(hi)
-                cont.append(True)
-        return cls(sizes, lows, highs, cont)
+                out._add(1, lo, hi, 2)
+        return out
+
+    def _add(self, size: int, lo: float, hi: float, kind: int) -> None:
+        self.sizes.append(size)
+        self.lows.append(lo)
+        self.highs.append(hi)
+        self.kinds.append(kind)
 
     def encode(self, model: pd.DataFrame, columns: list[ModelColumn]) -> np.ndarray:
-        """Integer codes (n x d); continuous values outside the public bounds are clipped into the end bins."""
+        """Integer codes (n x d); continuous values outside the public bounds are clipped to them."""
         out = np.empty((len(model), len(columns)), dtype=np.int64)
         for j, c in enumerate(columns):
             x = model[c.name].to_numpy()
-            if self.continuous[j]:
-                width = (self.highs[j] - self.lows[j]) / self.sizes[j] if self.highs[j] > self.lows[j] else 1.0
-                codes = np.floor((x.astype(float) - self.lows[j]) / width)
-                out[:, j] = np.clip(np.nan_to_num(codes, nan=0.0), 0, self.sizes[j] - 1).astype(np.int64)
+            lo, hi, size = self.lows[j], self.highs[j], self.sizes[j]
+            if self.kinds[j] == 0:
+                out[:, j] = np.clip(x.astype(np.int64), 0, size - 1)
+                continue
+            v = np.nan_to_num(x.astype(float), nan=lo)
+            if self.kinds[j] == 2:
+                codes = np.rint(v - lo)
             else:
-                out[:, j] = np.clip(x.astype(np.int64), 0, self.sizes[j] - 1)
+                inner = 1.0 + np.floor((v - lo) / ((hi - lo) / (size - 2)))
+                codes = np.where(v <= lo, 0.0, np.where(v >= hi, size - 1.0, np.clip(inner, 1, size - 2)))
+            out[:, j] = np.clip(codes, 0, size - 1).astype(np.int64)
         return out
 
     def decode(self, codes: np.ndarray, columns: list[ModelColumn], rng: np.random.Generator) -> pd.DataFrame:
-        """Model columns from codes: a continuous value is drawn uniformly within its bin."""
+        """Model columns from codes: bounds and integers exactly, a binned value uniformly within its bin."""
         out: dict[str, np.ndarray] = {}
         for j, c in enumerate(columns):
-            if self.continuous[j]:
-                width = (self.highs[j] - self.lows[j]) / self.sizes[j]
-                out[c.name] = self.lows[j] + (codes[:, j] + rng.random(len(codes))) * width
+            k = codes[:, j]
+            lo, hi, size = self.lows[j], self.highs[j], self.sizes[j]
+            if self.kinds[j] == 0:
+                out[c.name] = k.astype(np.int64)
+            elif self.kinds[j] == 2:
+                out[c.name] = lo + k.astype(float)
             else:
-                out[c.name] = codes[:, j].astype(np.int64)
+                width = (hi - lo) / (size - 2)
+                inside = lo + (k - 1 + rng.random(len(k))) * width
+                out[c.name] = np.where(k == 0, lo, np.where(k == size - 1, hi, inside))
         return pd.DataFrame(out)
 
     def to_state(self) -> dict[str, Any]:
@@ -254,7 +278,7 @@ class BinnedDomain:
             "sizes": np.asarray(self.sizes, dtype=np.int64),
             "lows": np.asarray(self.lows, dtype=np.float64),
             "highs": np.asarray(self.highs, dtype=np.float64),
-            "continuous": np.asarray(self.continuous, dtype=bool),
+            "kinds": np.asarray(self.kinds, dtype=np.int64),
         }
 
     @classmethod
@@ -263,5 +287,5 @@ class BinnedDomain:
             [int(x) for x in np.asarray(state["sizes"])],
             [float(x) for x in np.asarray(state["lows"])],
             [float(x) for x in np.asarray(state["highs"])],
-            [bool(x) for x in np.asarray(state["continuous"])],
+            [int(x) for x in np.asarray(state["kinds"])],
         )

@@ -48,8 +48,9 @@ class PrivBayesGenerator(Generator):
         goes to the conditional tables (after 2% for a noisy row count).
     theta : usefulness threshold: a conditional table is allowed only if its average count is at least
         ``theta`` noise standard deviations (the paper's recommended 4).
-    bins : equal-width bins for numeric and datetime columns over their public bounds (integer columns
-        whose range is at most ``bins`` values keep one bin per value).
+    bins : equal-width bins for numeric and datetime columns between their public bounds, plus one code for
+        each bound itself (integer columns whose range holds at most ``max(bins, 128)`` values keep one code
+        per value).
     mechanism : noise of the conditional tables: ``"gaussian"`` (default) or ``"laplace"``.
     random_state : seed for fitting (noise included) and the default sampling stream.
     locale : kept for the common generator interface.
@@ -151,6 +152,10 @@ class PrivBayesGenerator(Generator):
             return pd.DataFrame(index=pd.RangeIndex(n))
         codes = sample_network(self.network_, n, rng)
         return self.domain_.decode(codes, self.columns_, rng)
+
+    def _manifest_extra(self) -> dict[str, Any]:
+        """The ledger's summary as the manifest's ``privacy`` entry (where the base class asks for extras)."""
+        return {"privacy": self.privacy_}
 
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
