@@ -13,6 +13,7 @@ the subclass trains with DP-SGD on ``self.dp_plan_``.
 from __future__ import annotations
 
 import time
+import warnings
 from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, Self
@@ -195,19 +196,23 @@ class DeepGenerator(Generator):
                 def evaluate() -> float:
                     return proxy.score(self._sample_columns(_PROXY_ROWS, eval_rng))
 
-            result = train_loop(
-                lambda: self._epoch(rng),
-                epochs=self.epochs,
-                deadline=deadline,
-                progress=progress,
-                task=f"train {self.name}",
-                evaluate=evaluate,
-                eval_every=max(1, min(10, self.epochs // 30)),
-                patience=8,
-                min_epochs=min(self.epochs, _MIN_EPOCHS),
-                snapshot=self._snapshot,
-                restore=self._load_snapshot,
-            )
+            with warnings.catch_warnings():
+                # under DP-SGD, Opacus' per-example hooks on the first layer make torch warn that no input
+                # needs a gradient (true, and harmless)
+                warnings.filterwarnings("ignore", message="Full backward hook is firing")
+                result = train_loop(
+                    lambda: self._epoch(rng),
+                    epochs=self.epochs,
+                    deadline=deadline,
+                    progress=progress,
+                    task=f"train {self.name}",
+                    evaluate=evaluate,
+                    eval_every=max(1, min(10, self.epochs // 30)),
+                    patience=8,
+                    min_epochs=min(self.epochs, _MIN_EPOCHS),
+                    snapshot=self._snapshot,
+                    restore=self._load_snapshot,
+                )
         self.training_ = {
             **result.to_dict(),
             "threads": self.threads_,
