@@ -18,12 +18,14 @@ from .errors import (
     NotFittedError,
     OutputError,
     ParameterError,
+    PrivacyBudgetError,
     SchemaError,
     SimulacraError,
 )
 from .evaluation.suite import Evaluation, evaluate
 from .generators.base import Generator, load
 from .io import read_table, write_table
+from .privacy import PrivacyLedger
 from .registry import create_generator, describe_generators, list_generators
 from .schema import ColumnKind, ColumnSpec, GeoFormat, PiiType, TableSchema
 from .schema.profile import profile
@@ -42,6 +44,8 @@ __all__ = [
     "OutputError",
     "ParameterError",
     "PiiType",
+    "PrivacyBudgetError",
+    "PrivacyLedger",
     "SchemaError",
     "SimulacraError",
     "TableSchema",

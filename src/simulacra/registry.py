@@ -37,6 +37,18 @@ register(
     "Gaussian copula over per-column marginals; fast statistical baseline",
 )
 register(
+    "mst",
+    "simulacra.generators.statistical.marginal:MSTGenerator",
+    "differentially private: noisy 1- and 2-way marginals on a private spanning tree (MST)",
+    extra="dp",
+)
+register(
+    "aim",
+    "simulacra.generators.statistical.marginal:AIMGenerator",
+    "differentially private: adaptively chosen noisy marginals of a 3-way workload (AIM)",
+    extra="dp",
+)
+register(
     "privbayes",
     "simulacra.generators.statistical.privbayes:PrivBayesGenerator",
     "differentially private Bayesian network (PrivBayes); needs a public schema",

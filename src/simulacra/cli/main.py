@@ -101,6 +101,11 @@ def _parse_params(generator: str, args: list[str]) -> dict[str, Any]:
             raise ParameterError(f"unexpected argument {arg!r}; generator options look like --name value")
         key, _, value = arg[2:].partition("=")
         name = key.replace("-", "_")
+        if name not in allowed and name in ("epsilon", "delta", "domain_share"):
+            raise ParameterError(
+                f"generator {generator!r} is not differentially private, so it takes no --{key}; "
+                "choose one that is: --generator mst or --generator aim"
+            )
         if name not in allowed:
             opts = ", ".join("--" + n.replace("_", "-") for n in sorted(allowed) if n not in ("random_state",))
             raise ParameterError(f"generator {generator!r} has no option --{key}; its options are: {opts}")
@@ -115,6 +120,12 @@ def _parse_params(generator: str, args: list[str]) -> dict[str, Any]:
         params[name] = _convert(name, value, hints.get(name))
         i += 1
     return params
+
+
+def _generator_param_names(generator: str) -> set[str]:
+    from ..registry import generator_class, generator_params
+
+    return set(generator_params(generator_class(generator)))
 
 
 def _base_type(hint: Any) -> Any:
@@ -159,6 +170,14 @@ def profile(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the schema JSON.")] = Path(
         "schema.json"
     ),
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Write no value read from the data (for differential privacy): names, kinds and formats, "
+            "with placeholders for the bounds and category lists to fill in from public knowledge.",
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Detect each column's kind and write an editable schema (JSON)."""
@@ -168,6 +187,19 @@ def profile(
 
         frame = _read(data)
         schema = run_profile(frame)
+        if public:
+            import json
+
+            from ..io import atomic_write_text
+            from ..privacy.domain import public_schema_dict
+
+            atomic_write_text(output, json.dumps(public_schema_dict(schema), indent=2, ensure_ascii=False) + "\n")
+            if not quiet:
+                console.print(
+                    f"public schema written to {output}: {len(schema)} columns, names and kinds only; replace "
+                    "every '<fill in ...>' with public knowledge (bounds, category lists) before a DP fit"
+                )
+            return
         schema.save(output)
         if not quiet:
             console.print(schema_table(schema, title=f"{data.name}: {len(frame):,} rows"))
@@ -259,8 +291,21 @@ def fit(
                 f"fitted {generator} on {len(frame):,} rows x {frame.shape[1]} columns "
                 f"in {time.perf_counter() - start:.1f} s; model written to {output}/"
             )
+            _print_privacy(gen)
 
     _guard(body)
+
+
+def _print_privacy(gen: Any) -> None:
+    """One line on the privacy spent, for differentially private generators."""
+    ledger = getattr(gen, "privacy_", None)
+    if ledger is None:
+        return
+    split = ", ".join(f"{k} {100 * v:.0f}%" for k, v in ledger.split().items())
+    console.print(
+        f"differential privacy: epsilon {ledger.spent_epsilon():.3g} of {ledger.epsilon:g} at delta {ledger.delta:g} "
+        f"(zCDP rho {ledger.spent_rho:.3g}); budget split: {split}"
+    )
 
 
 def _stream_sample(gen: Any, n: int, out: Path, seed: int, progress: ProgressCallback) -> None:
@@ -402,6 +447,11 @@ def _run(
     with _progress(quiet) as progress:
         start = time.perf_counter()
         schema = _load_schema(schema_path)
+        if schema is None and "epsilon" in _generator_param_names(generator):
+            # a differentially private generator must not get a schema read from the data: it fits with
+            # what it may learn privately (or stops naming the columns that need a public domain)
+            gen.fit(train, None, progress=progress)
+            schema = gen.schema_
         if schema is None:
             # the whole input is profiled first so that its problems (mixed types ...) are found whichever
             # side of the split they fall on; the model then gets the schema of its training rows only,
@@ -412,7 +462,8 @@ def _run(
         schema = _geo_schema(schema, train, *options.geo)
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
-        gen.fit(train, schema, progress=progress)
+        if not gen.is_fitted:
+            gen.fit(train, schema, progress=progress)
         timings["fit"] = time.perf_counter() - start
         output.mkdir(parents=True, exist_ok=True)
         schema.save(output / "schema.json")

@@ -379,4 +379,8 @@ def describe_generator(gen: Any) -> dict[str, Any] | None:
     if isinstance(gen, Mapping):
         return dict(gen)
     params = {k: v for k, v in gen.get_params().items() if isinstance(v, (str, int, float, bool, type(None)))}
-    return {"name": getattr(gen, "name", type(gen).__name__), "params": params}
+    out: dict[str, Any] = {"name": getattr(gen, "name", type(gen).__name__), "params": params}
+    ledger = getattr(gen, "privacy_", None)
+    if ledger is not None:  # differentially private generators: the privacy ledger's summary
+        out["privacy"] = ledger.to_dict()
+    return out

@@ -83,7 +83,7 @@ class Generator(ABC):
         schema.check_columns(data)
         rng = check_random_state(self.random_state)
         progress.start("transform", None)
-        transformer = TableTransformer(schema, locale=self.locale).fit(data, rng)
+        transformer = self._make_transformer(data, schema, rng)
         model = transformer.transform(data, rng)
         progress.end("transform")
         self.schema_ = schema
@@ -92,6 +92,18 @@ class Generator(ABC):
         self._fit(model, transformer.model_columns, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
+
+    def _make_transformer(self, data: pd.DataFrame, schema: TableSchema, rng: np.random.Generator) -> Any:
+        """The fitted table transformer (the DP generators use one that reads only the schema)."""
+        return TableTransformer(schema, locale=self.locale).fit(data, rng)
+
+    @classmethod
+    def _transformer_from_state(cls, schema: TableSchema, state: Mapping[str, Any]) -> Any:
+        return TableTransformer.from_state(schema, state)
+
+    def _manifest_extra(self) -> dict[str, Any]:
+        """More manifest entries (the DP generators add ``privacy``: the ledger's summary)."""
+        return {}
 
     def _validate_params(self) -> None:
         """Check parameter values; subclasses extend and raise :class:`ParameterError`."""
@@ -153,6 +165,7 @@ class Generator(ABC):
             "schema": self.schema_.to_dict(),
             "data_fingerprint": self.fingerprint_,
             "model_columns": [c.to_dict() for c in self.transformer_.model_columns],
+            **self._manifest_extra(),
         }
         state = {"transformer": self.transformer_.get_state(), "generator": self._get_state()}
         write_model(path, manifest, state)
@@ -207,7 +220,7 @@ def load(path: str | Path) -> Generator:
         params = dict(manifest.get("params", {}))
         gen = create_generator(str(name), **params)
         columns = [ModelColumn.from_dict(c) for c in manifest["model_columns"]]
-        gen.transformer_ = TableTransformer.from_state(schema, state["transformer"])
+        gen.transformer_ = type(gen)._transformer_from_state(schema, state["transformer"])
         gen._set_state(state["generator"], columns)
     except ModelFileError:
         raise

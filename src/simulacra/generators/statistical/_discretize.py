@@ -1,0 +1,278 @@
+"""Discretisation for the DP generators: every column to integer codes, with a domain taken only from the
+schema (public knowledge), never from the data.
+
+Binning (documented in ``docs/privacy.md``)
+    categorical  one code per category of ``spec.categories``, in that order.
+    numeric      ``bins`` equal-width bins over ``[minimum, maximum]``; an integer column whose range holds
+                 at most ``bins`` integers gets one code per integer (exact). Values outside the bounds are
+                 clipped into the first / last bin. Sampling draws uniformly within the bin (integers:
+                 uniformly among the bin's integers), rounded to ``decimals``.
+    datetime     ``bins`` equal-width bins in time over ``[minimum, maximum]`` (ISO-8601 strings in the
+                 schema), sampled uniformly within the bin.
+    missing      columns the schema marks as nullable (``null_rate > 0`` or ``missing_as_category``) get one
+                 more code, the last, for a missing cell.
+A category that the schema does not list becomes the missing code when the column is nullable, else the
+first category: the mapping depends on that one record only, so it needs no budget.
+
+The codec has the same surface as :class:`~simulacra.transformers.table.TableTransformer`
+(``fit``/``transform``/``inverse_transform``/``model_columns``/``get_state``/``from_state``), and its
+``fit`` reads nothing but the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ModelFileError, SchemaError
+from ...schema import ColumnKind, ColumnSpec, TableSchema
+from ...transformers._common import is_text_dtype, missing_mask
+from ...transformers.base import ModelColumn, ModelColumnType
+from ...transformers.categorical import _codes, _key, to_json_scalar
+
+__all__ = ["DP_KINDS", "DiscreteCodec", "domain_problems"]
+
+DP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.NUMERIC, ColumnKind.DATETIME)
+_INT_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64")
+
+
+def _nullable(spec: ColumnSpec) -> bool:
+    return bool(spec.null_rate > 0 or spec.missing_as_category)
+
+
+def _to_ns(value: Any) -> int | None:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return None
+    if ts is pd.NaT:
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int(ts.value)
+
+
+def _is_number(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and bool(np.isfinite(v))
+
+
+def domain_problems(schema: TableSchema) -> tuple[list[str], list[str]]:
+    """(columns without a public domain, columns of a kind the DP generators do not model), as phrases."""
+    from ...privacy.domain import is_placeholder
+
+    missing: list[str] = []
+    unsupported: list[str] = []
+    for spec in schema:
+        if spec.kind not in DP_KINDS:
+            unsupported.append(f"{spec.name!r} ({spec.kind.value})")
+        elif spec.kind is ColumnKind.CATEGORICAL:
+            if not spec.categories or is_placeholder(spec.categories):
+                missing.append(f"{spec.name!r} (categorical: categories)")
+        elif spec.kind is ColumnKind.NUMERIC:
+            lo, hi = spec.minimum, spec.maximum
+            if not (_is_number(lo) and _is_number(hi) and float(lo) <= float(hi)):  # type: ignore[arg-type]
+                missing.append(f"{spec.name!r} (numeric: minimum and maximum)")
+        else:
+            lo_ns, hi_ns = _to_ns(spec.minimum), _to_ns(spec.maximum)
+            if lo_ns is None or hi_ns is None or lo_ns > hi_ns:
+                missing.append(f"{spec.name!r} (datetime: minimum and maximum as ISO-8601)")
+    return missing, unsupported
+
+
+class DiscreteCodec:
+    """Columns <-> integer codes over the schema's public domain (see the module docstring)."""
+
+    def __init__(self, schema: TableSchema, *, bins: int) -> None:
+        self.schema = schema
+        self.bins = bins
+
+    # -- layout -----------------------------------------------------------------------------------
+    def fit(self, data: pd.DataFrame | None = None, rng: np.random.Generator | None = None) -> DiscreteCodec:
+        """Lay out the codes from the schema alone (``data`` is not read)."""
+        missing, unsupported = domain_problems(self.schema)
+        if missing or unsupported:  # pragma: no cover - the generator checks first, with a fuller message
+            raise SchemaError(f"no public domain for {missing + unsupported}")
+        self.layout_: list[dict[str, Any]] = [self._layout(spec) for spec in self.schema]
+        return self
+
+    def _layout(self, spec: ColumnSpec) -> dict[str, Any]:
+        null = _nullable(spec)
+        if spec.kind is ColumnKind.CATEGORICAL:
+            cats = [to_json_scalar(c) for c in spec.categories or ()]
+            return {"kind": "categorical", "categories": cats, "n": len(cats) + int(null), "null": null}
+        if spec.kind is ColumnKind.NUMERIC:
+            lo, hi = float(spec.minimum), float(spec.maximum)  # type: ignore[arg-type]
+            integer = bool(spec.is_integer) or spec.dtype in _INT_DTYPES
+            if integer:
+                lo, hi = float(np.ceil(lo)), float(np.floor(hi))
+            if integer and hi - lo + 1 <= self.bins:
+                edges = list(np.arange(lo, hi + 2.0))  # one bin per integer: [v, v + 1)
+            else:
+                edges = list(np.linspace(lo, hi, self.bins + 1)) if hi > lo else [lo, hi]
+            k = max(1, len(edges) - 1)
+            return {"kind": "numeric", "edges": edges, "integer": integer, "n": k + int(null), "null": null}
+        lo_ns, hi_ns = _to_ns(spec.minimum), _to_ns(spec.maximum)
+        edges = (
+            [float(x) for x in np.linspace(float(lo_ns or 0), float(hi_ns or 0), self.bins + 1)]
+            if hi_ns != lo_ns
+            else [float(lo_ns or 0)] * 2
+        )
+        return {"kind": "datetime", "edges": edges, "n": max(1, len(edges) - 1) + int(null), "null": null}
+
+    @property
+    def model_columns(self) -> list[ModelColumn]:
+        return [
+            ModelColumn(spec.name, ModelColumnType.DISCRETE, source=spec.name, role="bin", n_categories=int(lay["n"]))
+            for spec, lay in zip(self.schema, self.layout_, strict=True)
+        ]
+
+    @property
+    def sizes(self) -> list[int]:
+        return [int(lay["n"]) for lay in self.layout_]
+
+    # -- forward ----------------------------------------------------------------------------------
+    def transform(self, data: pd.DataFrame, rng: np.random.Generator | None = None) -> pd.DataFrame:
+        out = {}
+        for spec, lay in zip(self.schema, self.layout_, strict=True):
+            out[spec.name] = self._encode(spec, lay, data[spec.name])
+        return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+    def _encode(self, spec: ColumnSpec, lay: Mapping[str, Any], col: pd.Series) -> np.ndarray:
+        n_values = int(lay["n"]) - int(lay["null"])
+        missing = missing_mask(col, spec.null_token)
+        if lay["kind"] == "categorical":
+            values = [to_json_scalar(v) for v in col.astype(object).tolist()]
+            lookup = {_key(c): i for i, c in enumerate(lay["categories"])}
+            codes = _codes(values, lookup)
+            unknown = codes < 0
+        else:
+            if lay["kind"] == "numeric":
+                x = pd.to_numeric(col.where(~missing) if is_text_dtype(col.dtype) else col, errors="coerce")
+                values_f = np.asarray(x, dtype=np.float64)
+            else:
+                values_f = _datetime_ns(col, spec)
+            unknown = ~np.isfinite(values_f) & ~missing
+            edges = np.asarray(lay["edges"], dtype=np.float64)
+            codes = np.searchsorted(edges, np.nan_to_num(values_f, nan=edges[0]), side="right") - 1
+            codes = np.clip(codes, 0, n_values - 1)
+        missing = missing | unknown
+        codes = np.where(missing, n_values, codes) if lay["null"] else np.where(missing, 0, codes)
+        return np.asarray(codes, dtype=np.int64)
+
+    # -- inverse ----------------------------------------------------------------------------------
+    def inverse_transform(self, model: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        out = {}
+        for spec, lay in zip(self.schema, self.layout_, strict=True):
+            codes = np.clip(np.asarray(model[spec.name], dtype=np.int64), 0, int(lay["n"]) - 1)
+            out[spec.name] = self._decode(spec, lay, codes, rng)
+        return pd.DataFrame(out)
+
+    def _decode(
+        self, spec: ColumnSpec, lay: Mapping[str, Any], codes: np.ndarray, rng: np.random.Generator
+    ) -> pd.Series:
+        n_values = int(lay["n"]) - int(lay["null"])
+        missing = codes >= n_values if lay["null"] else np.zeros(len(codes), dtype=bool)
+        safe = np.minimum(codes, n_values - 1)
+        dtype = spec.dtype
+        if lay["kind"] == "categorical":
+            lut = np.empty(n_values, dtype=object)
+            lut[:] = lay["categories"]
+            obj = lut[safe]
+            if missing.any():
+                obj[missing] = None
+                if dtype in _INT_DTYPES:
+                    return pd.Series(pd.array(obj.tolist(), dtype="Int64"))
+                if dtype == "bool":
+                    return pd.Series(pd.array(obj.tolist(), dtype="boolean"))
+                if dtype.startswith("float"):
+                    return pd.Series(np.array([np.nan if v is None else v for v in obj], dtype=np.float64))
+                if spec.null_token is not None and is_text_dtype(dtype):
+                    obj[missing] = spec.null_token
+            try:
+                return pd.Series(obj, dtype=object if is_text_dtype(dtype) else dtype)
+            except (TypeError, ValueError):
+                return pd.Series(obj, dtype=object)
+        edges = np.asarray(lay["edges"], dtype=np.float64)
+        lo, hi = edges[safe], edges[np.minimum(safe + 1, len(edges) - 1)]
+        if lay["kind"] == "numeric":
+            if lay["integer"]:
+                lo_i = np.ceil(lo)
+                last = safe == n_values - 1
+                hi_i = np.where(last, np.floor(hi), np.ceil(hi) - 1)
+                hi_i = np.maximum(hi_i, lo_i)
+                values = lo_i + np.floor(rng.random(len(codes)) * (hi_i - lo_i + 1))
+            else:
+                values = lo + rng.random(len(codes)) * (hi - lo)
+                if spec.decimals is not None:
+                    values = np.round(values, int(spec.decimals))
+            return _numbers_out(values, missing, spec, bool(lay["integer"]))
+        ns = lo + rng.random(len(codes)) * (hi - lo)
+        return _datetimes_out(ns, missing, spec)
+
+    # -- persistence ------------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        return {"bins": self.bins, "layout": self.layout_}
+
+    @classmethod
+    def from_state(cls, schema: TableSchema, state: Mapping[str, Any]) -> DiscreteCodec:
+        self = cls(schema, bins=int(state["bins"]))
+        layout = list(state["layout"])
+        if len(layout) != len(schema):
+            raise ModelFileError("saved discretisation does not match the saved schema; the model is damaged")
+        self.layout_ = [dict(lay) for lay in layout]
+        return self
+
+
+def _datetime_ns(col: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    fmt = spec.datetime_format
+    if fmt in ("epoch_s", "epoch_ms"):
+        ts = pd.to_datetime(pd.to_numeric(col, errors="coerce"), unit="s" if fmt == "epoch_s" else "ms")
+    elif pd.api.types.is_datetime64_any_dtype(col.dtype):
+        ts = col.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
+    else:
+        ts = pd.to_datetime(col.astype(str).where(col.notna()), format=fmt, errors="coerce")
+    arr = np.asarray(ts.astype("datetime64[ns]").astype("int64"), dtype=np.float64)
+    arr[np.asarray(ts.isna())] = np.nan
+    return arr
+
+
+def _numbers_out(values: np.ndarray, missing: np.ndarray, spec: ColumnSpec, integer: bool) -> pd.Series:
+    dtype = spec.dtype
+    if is_text_dtype(dtype):
+        if integer or spec.decimals == 0:
+            text = [str(int(v)) for v in values]
+        else:
+            text = [repr(float(v)) if spec.decimals is None else f"{v:.{int(spec.decimals)}f}" for v in values]
+        obj = np.array(text, dtype=object)
+        obj[missing] = spec.null_token if spec.null_token is not None else None
+        return pd.Series(obj, dtype=object)
+    if dtype in _INT_DTYPES or dtype == "Int64":
+        if missing.any() or dtype == "Int64":
+            arr = pd.array(np.round(values).astype(np.int64), dtype="Int64")
+            arr[missing] = pd.NA
+            return pd.Series(arr)
+        return pd.Series(np.round(values).astype(dtype))
+    out = values.astype(np.float64)
+    out[missing] = np.nan
+    return pd.Series(out)
+
+
+def _datetimes_out(ns: np.ndarray, missing: np.ndarray, spec: ColumnSpec) -> pd.Series:
+    ts = pd.Series(pd.to_datetime(ns.astype(np.int64), unit="ns"))
+    ts[missing] = pd.NaT
+    fmt = spec.datetime_format
+    if fmt in ("epoch_s", "epoch_ms"):
+        div = 10**9 if fmt == "epoch_s" else 10**6
+        arr = pd.array(ns.astype(np.int64) // div, dtype="Int64")
+        arr[missing] = pd.NA
+        return pd.Series(arr if missing.any() else arr.astype(np.int64))
+    if fmt:
+        text = ts.dt.strftime(fmt).astype(object)
+        text[missing] = spec.null_token if spec.null_token is not None else None
+        return text
+    if spec.timezone:
+        return ts.dt.tz_localize("UTC").dt.tz_convert(spec.timezone)
+    return ts
