@@ -137,8 +137,28 @@ def test_schema_without_bounds_or_categories_is_refused_by_column() -> None:
     data, schema = _table(50)
     schema = schema.replace_column(schema["score"].with_(maximum=None))
     schema = schema.replace_column(schema["group"].with_(categories=None))
-    with pytest.raises(SchemaError, match=r"'group', 'score'"):
+    with pytest.raises(SchemaError) as err:
         simulacra.create_generator("privbayes").fit(data, schema)
+    assert "'group'" in str(err.value) and "'score'" in str(err.value) and "'level'" not in str(err.value)
+    # placeholders left by `simulacra profile --public` are not a domain
+    from simulacra.privacy.domain import PLACEHOLDER
+
+    filled = schema.replace_column(schema["group"].with_(categories=(PLACEHOLDER + " categories",)))
+    with pytest.raises(SchemaError, match="'group'"):
+        simulacra.create_generator("privbayes").fit(data, filled)
+
+
+def test_missing_bounds_can_be_estimated_privately_with_a_declared_share() -> None:
+    data, schema = _table(2000)
+    schema = schema.replace_column(schema["score"].with_(minimum=None, maximum=None))
+    gen = simulacra.create_generator("privbayes", epsilon=2.0, domain_share=0.1, random_state=0).fit(data, schema)
+    bounds = [c for c in gen.privacy_["charges"] if "score" in c["label"]]
+    assert bounds and sum(c["rho"] for c in bounds) == pytest.approx(0.1 * gen.ledger_.rho_total, rel=1e-9)
+    assert gen.privacy_["epsilon_spent"] == pytest.approx(2.0, rel=1e-6)
+    lo, hi = gen.schema_["score"].minimum, gen.schema_["score"].maximum
+    assert lo <= data["score"].quantile(0.01) and hi >= data["score"].quantile(0.99)
+    with pytest.raises(ParameterError, match="domain_share"):
+        simulacra.create_generator("privbayes", domain_share=1.5).fit(data, schema)
 
 
 def test_unsupported_kinds_and_undeclared_missing_cells_are_refused() -> None:

@@ -56,6 +56,7 @@ class DeepGenerator(Generator):
     epsilon: float | None = None
     delta: float = 1e-9
     max_grad_norm: float = 1.0
+    domain_share: float | None = None
     dp_plan_: Any = None
 
     # -- parameters ---------------------------------------------------------------------------
@@ -94,6 +95,9 @@ class DeepGenerator(Generator):
                 or not 0 < self.max_grad_norm < float("inf")
             ):
                 problems.append(f"max_grad_norm={self.max_grad_norm!r}; use a positive number (typical 1.0)")
+            from ..statistical._public_domain import check_domain_share
+
+            problems += check_domain_share(self.name, self.domain_share)
         return problems
 
     def _validate_params(self) -> None:
@@ -120,7 +124,10 @@ class DeepGenerator(Generator):
         check_frame(data)
         rng = check_random_state(self.random_state)
         progress.start("transform", None)
-        public = fit_public(self.name, data, schema, rng, self.locale)
+        self._ledger = PrivacyLedger(float(self.epsilon), float(self.delta))
+        public = fit_public(
+            self.name, data, schema, rng, self.locale, ledger=self._ledger, domain_share=self.domain_share
+        )
         progress.end("transform")
         self.schema_ = public.schema
         self.transformer_ = public.transformer
@@ -175,7 +182,7 @@ class DeepGenerator(Generator):
         if private:
             from ._dp import DPSGDPlan
 
-            ledger = PrivacyLedger(float(self.epsilon), float(self.delta))  # type: ignore[arg-type]
+            ledger = self.__dict__.pop("_ledger")  # made in fit: domain estimation may have charged it already
             self.dp_plan_ = DPSGDPlan(
                 n_rows=n,
                 batch_size=self.batch_size,

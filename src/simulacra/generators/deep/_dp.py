@@ -54,12 +54,16 @@ def rdp_curve(
     return [float(x) for x in np.asarray(curve, dtype=float)]
 
 
-def noise_multiplier_for(epsilon: float, delta: float, sample_rate: float, steps: int) -> float:
-    """The smallest noise multiplier (to 0.1%) whose ``steps`` steps at ``sample_rate`` stay within
-    ``(epsilon, delta)``."""
+def noise_multiplier_for(
+    epsilon: float, delta: float, sample_rate: float, steps: int, *, spent_rho: float = 0.0
+) -> float:
+    """The smallest noise multiplier (to 0.1%) whose ``steps`` steps at ``sample_rate``, composed with
+    ``spent_rho`` of zCDP already spent, stay within ``(epsilon, delta)``."""
+    orders = np.asarray(_SEARCH_ORDERS)
 
     def eps_of(sigma: float) -> float:
-        return epsilon_from_rdp(_SEARCH_ORDERS, rdp_curve(sample_rate, sigma, steps, _SEARCH_ORDERS), delta)
+        curve = np.asarray(rdp_curve(sample_rate, sigma, steps, _SEARCH_ORDERS)) + spent_rho * orders
+        return epsilon_from_rdp(_SEARCH_ORDERS, [float(x) for x in curve], delta)
 
     lo, hi = 0.1, 1.0
     while eps_of(hi) > epsilon:
@@ -88,7 +92,9 @@ class DPSGDPlan:
         self.steps = epochs * self.steps_per_epoch
         self.expected_batch = max(1, round(self.sample_rate * n_rows))
         self.max_grad_norm = float(max_grad_norm)
-        self.noise_multiplier = noise_multiplier_for(ledger.epsilon, ledger.delta, self.sample_rate, self.steps)
+        self.noise_multiplier = noise_multiplier_for(
+            ledger.epsilon, ledger.delta, self.sample_rate, self.steps, spent_rho=ledger.spent_rho
+        )
         ledger.charge_rdp(
             "DP-SGD",
             mechanism="subsampled gaussian (opacus RDP)",

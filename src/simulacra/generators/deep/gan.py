@@ -91,6 +91,8 @@ class GANGenerator(DeepGenerator):
         per-example clipping), takes the domain from a public schema, encodes numeric columns through their
         public bounds and does not stop early. ``None`` (default): not private.
     max_grad_norm : DP-SGD's per-example (per-pack) gradient clipping norm.
+    domain_share : under DP, share of the budget for privately estimating numeric and datetime bounds the
+        schema lacks (``None``: the schema must give them).
     random_state : seed of fitting and of the default sampling stream.
     locale : Faker locale for PII surrogates.
     """
@@ -115,6 +117,7 @@ class GANGenerator(DeepGenerator):
         epsilon: float | None = None,
         delta: float = 1e-9,
         max_grad_norm: float = 1.0,
+        domain_share: float | None = None,
         random_state: int | None = None,
         locale: str | None = None,
     ) -> None:
@@ -133,6 +136,7 @@ class GANGenerator(DeepGenerator):
         self.epsilon = epsilon
         self.delta = delta
         self.max_grad_norm = max_grad_norm
+        self.domain_share = domain_share
         self.random_state = random_state
         self.locale = locale
 

@@ -81,6 +81,8 @@ class VAEGenerator(DeepGenerator):
         their public bounds, the decoder's output noise scale stays at its start value (0.1), and there is no
         early stopping. ``None`` (default): not private.
     max_grad_norm : DP-SGD's per-example gradient clipping norm.
+    domain_share : under DP, share of the budget for privately estimating numeric and datetime bounds the
+        schema lacks (``None``: the schema must give them).
     random_state : seed of fitting and of the default sampling stream.
     locale : Faker locale for PII surrogates.
     """
@@ -105,6 +107,7 @@ class VAEGenerator(DeepGenerator):
         epsilon: float | None = None,
         delta: float = 1e-9,
         max_grad_norm: float = 1.0,
+        domain_share: float | None = None,
         random_state: int | None = None,
         locale: str | None = None,
     ) -> None:
@@ -123,6 +126,7 @@ class VAEGenerator(DeepGenerator):
         self.epsilon = epsilon
         self.delta = delta
         self.max_grad_norm = max_grad_norm
+        self.domain_share = domain_share
         self.random_state = random_state
         self.locale = locale
 

@@ -25,7 +25,6 @@ integer columns with at most ``max(bins, 128)`` values one code per value.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SchemaError
+from ...privacy import PrivacyLedger
 from ...schema import ColumnKind, ColumnSpec, TableSchema
 from ...transformers.base import ModelColumn
 from ...transformers.table import TableTransformer
@@ -40,14 +40,12 @@ from ...transformers.table import TableTransformer
 __all__ = [
     "BinnedDomain",
     "PublicFit",
+    "check_domain_share",
     "check_public_domain",
     "fit_public",
     "fit_public_transformer",
     "is_nullable",
-    "missing_domain_message",
 ]
-
-SUPPORTED_KINDS = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.DATETIME)
 
 
 def is_nullable(spec: ColumnSpec) -> bool:
@@ -55,57 +53,43 @@ def is_nullable(spec: ColumnSpec) -> bool:
     return bool(spec.null_rate and spec.null_rate > 0) or spec.missing_as_category
 
 
-def missing_domain_message(generator: str, columns: Sequence[str]) -> str:
-    """The one message a user gets when DP is on and the domain of ``columns`` is not public."""
-    shown = ", ".join(repr(c) for c in columns[:20]) + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
-    return (
-        f"{generator} is differentially private, so it may not read the domain (bounds, category lists) of "
-        f"columns from the private data, and the schema gives none for: {shown}. Two ways forward: "
-        "(1) write a public schema with `simulacra profile DATA --public -o schema.json`, fill in `minimum`/"
-        "`maximum` (numeric, datetime) and `categories` (categorical) from public knowledge, and pass it with "
-        "--schema; or (2) let simulacra estimate the domain privately with a declared share of the budget "
-        "(see docs/privacy.md)"
-    )
+def check_public_domain(
+    schema: TableSchema | None,
+    generator: str,
+    data: pd.DataFrame,
+    *,
+    ledger: PrivacyLedger | None = None,
+    domain_share: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> TableSchema:
+    """The schema, checked to give a public domain for every column; one :class:`SchemaError` otherwise.
 
+    Uses the rules and the message of the marginal-based generators (``mst``, ``aim``), placeholders of
+    ``simulacra profile --public`` included. With ``domain_share``, missing numeric and datetime bounds are
+    first estimated privately with that share of ``ledger``'s budget (:func:`simulacra.privacy.domain.estimate_bounds`).
+    """
+    from ...privacy.domain import estimate_bounds
+    from ._discretize import domain_problems
+    from .marginal import missing_domain_message
 
-def check_public_domain(schema: TableSchema | None, generator: str, columns: Sequence[str]) -> TableSchema:
-    """Raise one :class:`SchemaError` naming every column whose public domain is missing or unsupported."""
     if schema is None:
-        raise SchemaError(missing_domain_message(generator, list(columns)))
-    unsupported = [f"{s.name!r} ({s.kind.value})" for s in schema if s.kind not in SUPPORTED_KINDS]
-    if unsupported:
-        raise SchemaError(
-            f"{generator} models numeric, categorical and datetime columns; the schema has {', '.join(unsupported)}; "
-            "drop these columns from the data and the schema, or change their kind in the schema"
-        )
-    lacking = [
-        s.name
-        for s in schema
-        if (s.kind is ColumnKind.CATEGORICAL and not s.categories)
-        or (s.kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME) and (s.minimum is None or s.maximum is None))
-    ]
-    if lacking:
-        raise SchemaError(missing_domain_message(generator, lacking))
-    bad = []
-    for s in schema.of_kind(ColumnKind.NUMERIC):
-        lo, hi = _number(s.minimum), _number(s.maximum)
-        if lo is None or hi is None or not lo <= hi:
-            bad.append(f"{s.name!r}: minimum {s.minimum!r} and maximum {s.maximum!r} must be numbers with min <= max")
-    for s in schema.of_kind(ColumnKind.DATETIME):
-        try:
-            if pd.Timestamp(str(s.minimum)) > pd.Timestamp(str(s.maximum)):
-                bad.append(f"{s.name!r}: minimum {s.minimum!r} is after maximum {s.maximum!r}")
-        except ValueError:
-            bad.append(f"{s.name!r}: minimum/maximum must be ISO-8601 dates, got {s.minimum!r} and {s.maximum!r}")
-    if bad:
-        raise SchemaError(f"{generator}: the public domain in the schema is invalid: " + "; ".join(bad))
+        names = [repr(str(c)) for c in data.columns]
+        raise SchemaError(f"{generator}: " + missing_domain_message(names, [], profiled=True))
+    missing, unsupported = domain_problems(schema)
+    if missing and not unsupported and domain_share is not None and ledger is not None and rng is not None:
+        schema.check_columns(data)
+        schema = estimate_bounds(data, schema, ledger, rng, share=float(domain_share))
+        missing, unsupported = domain_problems(schema)
+    if missing or unsupported:
+        raise SchemaError(f"{generator}: " + missing_domain_message(missing, unsupported, profiled=False))
     return schema
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        return None
-    return float(value)
+def check_domain_share(generator: str, share: Any) -> list[str]:
+    """The problem with a ``domain_share`` parameter, if any."""
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1):
+        return [f"domain_share={share!r}; use None or a share strictly between 0 and 1 (typical 0.1)"]
+    return []
 
 
 def _public_values(spec: ColumnSpec) -> list[Any]:
@@ -178,11 +162,19 @@ class PublicFit:
 
 
 def fit_public(
-    generator: str, data: pd.DataFrame, schema: TableSchema | None, rng: np.random.Generator, locale: str | None
+    generator: str,
+    data: pd.DataFrame,
+    schema: TableSchema | None,
+    rng: np.random.Generator,
+    locale: str | None,
+    *,
+    ledger: PrivacyLedger | None = None,
+    domain_share: float | None = None,
 ) -> PublicFit:
-    """The DP replacement of the data-fitted transformer: check the public domain, fit on public values,
-    then transform the private data (values outside the bounds are clipped later, unknown categories refused)."""
-    checked = check_public_domain(schema, generator, [str(c) for c in data.columns])
+    """The DP replacement of the data-fitted transformer: check the public domain (estimating missing bounds
+    privately when ``domain_share`` is given), fit on public values, then transform the private data (values
+    outside the bounds are clipped later, unknown categories refused)."""
+    checked = check_public_domain(schema, generator, data, ledger=ledger, domain_share=domain_share, rng=rng)
     checked.check_columns(data)
     check_missing(data, checked, generator)
     transformer = fit_public_transformer(checked, rng, locale)

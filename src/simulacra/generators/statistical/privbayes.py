@@ -28,7 +28,7 @@ from ...transformers.base import ModelColumn
 from ...validation import check_frame
 from ..base import Generator, data_fingerprint
 from ._privbayes import Network, fit_network, sample_network
-from ._public_domain import BinnedDomain, fit_public
+from ._public_domain import BinnedDomain, check_domain_share, fit_public
 
 __all__ = ["PrivBayesGenerator"]
 
@@ -52,6 +52,8 @@ class PrivBayesGenerator(Generator):
         each bound itself (integer columns whose range holds at most ``max(bins, 128)`` values keep one code
         per value).
     mechanism : noise of the conditional tables: ``"gaussian"`` (default) or ``"laplace"``.
+    domain_share : share of the budget for privately estimating numeric and datetime bounds the schema
+        lacks (``None``: the schema must give them; see :mod:`simulacra.privacy.domain`).
     random_state : seed for fitting (noise included) and the default sampling stream.
     locale : kept for the common generator interface.
 
@@ -71,6 +73,7 @@ class PrivBayesGenerator(Generator):
         theta: float = 4.0,
         bins: int = 20,
         mechanism: str = "gaussian",
+        domain_share: float | None = None,
         random_state: int | None = None,
         locale: str | None = None,
     ) -> None:
@@ -81,6 +84,7 @@ class PrivBayesGenerator(Generator):
         self.theta = theta
         self.bins = bins
         self.mechanism = mechanism
+        self.domain_share = domain_share
         self.random_state = random_state
         self.locale = locale
 
@@ -97,6 +101,7 @@ class PrivBayesGenerator(Generator):
             problems.append(f"bins={self.bins!r}; use an integer >= 2 (typical 10 to 32)")
         if self.mechanism not in _MECHANISMS:
             problems.append(f"mechanism={self.mechanism!r}; choose one of {', '.join(_MECHANISMS)}")
+        problems += check_domain_share("privbayes", self.domain_share)
         if problems:
             raise ParameterError("privbayes: " + "; ".join(problems))
         PrivacyLedger(self.epsilon, self.delta)  # checks epsilon and delta
@@ -115,7 +120,10 @@ class PrivBayesGenerator(Generator):
         check_frame(data)
         rng = check_random_state(self.random_state)
         progress.start("transform", None)
-        public = fit_public("privbayes", data, schema, rng, self.locale)
+        self._ledger = PrivacyLedger(self.epsilon, self.delta)
+        public = fit_public(
+            "privbayes", data, schema, rng, self.locale, ledger=self._ledger, domain_share=self.domain_share
+        )
         self.domain_ = BinnedDomain.build(public, self.bins)
         progress.end("transform")
         self.schema_ = public.schema
@@ -131,7 +139,7 @@ class PrivBayesGenerator(Generator):
         self, model: pd.DataFrame, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
     ) -> None:
         self.columns_ = columns
-        ledger = PrivacyLedger(self.epsilon, self.delta)
+        ledger = self.__dict__.pop("_ledger")  # made in fit: domain estimation may have charged it already
         codes = self.domain_.encode(model, columns)
         self.network_ = fit_network(
             codes,

@@ -126,3 +126,14 @@ def test_private_fit_needs_a_public_domain_and_valid_privacy_parameters() -> Non
     for bad in ({"epsilon": -1.0}, {"epsilon": 1.0, "delta": 2.0}, {"epsilon": 1.0, "max_grad_norm": 0}):
         with pytest.raises(ParameterError):
             simulacra.create_generator("gan", **bad, **TINY).fit(data, schema)
+
+
+def test_plan_composes_with_budget_already_spent() -> None:
+    # private bound estimation (domain_share) charges the ledger first; DP-SGD then gets only the rest
+    fresh = simulacra.privacy.PrivacyLedger(1.0, 1e-6)
+    alone = DPSGDPlan(n_rows=1000, batch_size=100, epochs=3, max_grad_norm=1.0, ledger=fresh)
+    ledger = simulacra.privacy.PrivacyLedger(1.0, 1e-6)
+    ledger.charge("bounds", mechanism="gaussian", rho=0.1 * ledger.rho_total, sensitivity=1.0, noise_scale=1.0)
+    after = DPSGDPlan(n_rows=1000, batch_size=100, epochs=3, max_grad_norm=1.0, ledger=ledger)
+    assert after.noise_multiplier > alone.noise_multiplier
+    assert 0.99 <= ledger.spent_epsilon() <= 1.0
