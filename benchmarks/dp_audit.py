@@ -81,6 +81,8 @@ def run_world(
     for seed in seeds:
         gen = simulacra.create_generator(name, random_state=seed, **params).fit(data, schema)
         stats.append(statistics(gen.sample(n, random_state=seed), canary))
+        if "jax" in sys.modules:  # mst / aim: JAX keeps every compiled program; hundreds of fits exhaust memory
+            sys.modules["jax"].clear_caches()
     return np.asarray(stats, dtype=float)
 
 
