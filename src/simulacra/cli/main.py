@@ -498,6 +498,7 @@ def _run(
         if "evaluate" in timings:
             line += f", evaluate {timings['evaluate']:.1f} s"
         console.print(line + f"; seed {used}")
+        _print_privacy(gen)
         if holdout is not None:
             console.print(f"fitted on {len(train):,} rows; {len(holdout):,} rows held out to evaluate against")
         if evaluation is not None:

@@ -202,3 +202,33 @@ def test_cli_fit_with_epsilon(tmp_path: Path, data: pd.DataFrame) -> None:
     result = runner.invoke(app, [*args, "--schema", str(tmp_path / "filled.json")])
     assert result.exit_code == 0, result.output
     assert "differential privacy: epsilon 1 of 1" in result.output
+
+
+def test_cli_run_with_a_dp_generator_reports_the_privacy_spent(tmp_path: Path, data: pd.DataFrame) -> None:
+    csv = tmp_path / "t.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(csv), "-o", str(out), "--generator", "mst", "--epsilon", "2"])
+    assert result.exit_code == 2 and "'age'" in result.output and not out.exists()
+    PUBLIC.save(tmp_path / "filled.json")
+    args = [
+        "run",
+        str(csv),
+        "-o",
+        str(out),
+        "--generator",
+        "mst",
+        "--epsilon",
+        "2",
+        "--schema",
+        str(tmp_path / "filled.json"),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report" / "report.json").read_text())
+    privacy = report["generator"]["privacy"]
+    assert privacy["epsilon"] == 2.0 and privacy["split"] == pytest.approx(
+        {"1-way marginals": 1 / 3, "selection": 1 / 3, "2-way marginals": 1 / 3}
+    )
+    html = (out / "report" / "report.html").read_text()
+    assert "Differential privacy" in html and "2-way marginals" in html

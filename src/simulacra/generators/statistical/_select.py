@@ -293,6 +293,10 @@ def aim(
                 if c not in taken
                 and (any(set(c) <= set(m) for m in jm.cliques) or junction_cells(sizes, [*measured, c]) <= limit)
             ]
+            if not small:  # a tiny table: every candidate already taken in this batch
+                rho_used -= eps**2 / 8 + 0.5 / sigma**2
+                t -= 1
+                break
             scores = []
             for c in small:
                 bias = math.sqrt(2 / math.pi) * sigma * answers[c].size

@@ -236,7 +236,7 @@ class AIMGenerator(_MarginalDP):
     ----------
     epsilon, delta, bins, domain_share, random_state : as for :class:`MSTGenerator`.
     degree : the workload is every ``degree``-way marginal (3 matches NIST's k-marginal score).
-    rounds : planned number of adaptive rounds after the 1-way marginals (``None``: one per column; AIM's
+    rounds : planned number of adaptive rounds after the 1-way marginals (``None``: two per column; AIM's
         paper plans ``16 * n_columns``, far slower for little gain at small epsilon). Rounds end early when
         AIM's annealing halves the noise.
     max_model_size : cap on the graphical model, in millions of cells of its junction tree (AIM's
@@ -263,7 +263,7 @@ class AIMGenerator(_MarginalDP):
         rounds: int | None = None,
         max_model_size: float = 10.0,
         max_cells: int = 10_000,
-        per_round: int = 3,
+        per_round: int = 4,
         compress: bool = True,
         iters: int = 100,
         final_iters: int = 1000,
@@ -299,7 +299,7 @@ class AIMGenerator(_MarginalDP):
 
         d = len(sizes)
         workload = list(itertools.combinations(range(d), min(self.degree, d)))
-        rounds = self.rounds if self.rounds is not None else max(1, d)
+        rounds = self.rounds if self.rounds is not None else max(1, 2 * d)
         return aim(
             codes, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
             max_model_cells=self.max_model_size * 1e6, max_cells=self.max_cells, iters=self.iters,
