@@ -48,6 +48,12 @@ register(
     "differentially private: adaptively chosen noisy marginals of a 3-way workload (AIM)",
     extra="dp",
 )
+register(
+    "privbayes",
+    "simulacra.generators.statistical.privbayes:PrivBayesGenerator",
+    "differentially private Bayesian network (PrivBayes); needs a public schema",
+    extra="dp",
+)
 register("gan", "simulacra.generators.deep.gan:GANGenerator", "conditional tabular GAN (CTGAN-style)", extra="deep")
 register("vae", "simulacra.generators.deep.vae:VAEGenerator", "tabular variational autoencoder (TVAE)", extra="deep")
 

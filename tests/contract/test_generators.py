@@ -18,7 +18,8 @@ DP_FAST: dict[str, dict] = {"mst": {}, "aim": {"rounds": 3, "iters": 100}}
 
 
 def _is_dp(name: str) -> bool:
-    return "epsilon" in simulacra.registry.generator_params(simulacra.registry.generator_class(name))
+    # DP by design (gan and vae also take epsilon, but are not private unless it is given)
+    return {i.name: i.extra for i in simulacra.registry.describe_generators()}[name] == "dp"
 
 
 def _create(name: str, seed: int) -> simulacra.Generator:
@@ -94,3 +95,10 @@ def test_unfitted_and_bad_n(name: str, fitted: dict) -> None:
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ParameterError):
             fitted[name].sample(bad)
+
+
+def test_dp_generators_have_epsilon_and_delta() -> None:
+    for info in simulacra.registry.describe_generators():
+        if info.extra == "dp":
+            params = simulacra.create_generator(info.name).get_params()
+            assert {"epsilon", "delta"} <= set(params), info.name

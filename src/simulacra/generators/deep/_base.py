@@ -2,23 +2,33 @@
 
 A subclass builds its networks (:meth:`DeepGenerator._build`), runs one epoch (:meth:`_epoch`),
 produces raw output for sampling (:meth:`_generate`) and names the modules it saves (:meth:`_modules`).
+
+With ``epsilon`` set the fit is differentially private (see :mod:`._dp`): the table's domain comes from the
+public schema (:func:`~simulacra.generators.statistical._public_domain.fit_public`), numeric columns are
+encoded through the public bounds (a rank-Gauss map of the uniform distribution over them, no statistics of
+the data), there is no validation split or early stopping (both would read real rows outside the budget), and
+the subclass trains with DP-SGD on ``self.dp_plan_``.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
-from ..._random import child_seed
+from ..._random import check_random_state, child_seed
 from ...errors import ParameterError
-from ...progress import ProgressCallback
+from ...privacy import PrivacyLedger
+from ...progress import NO_PROGRESS, ProgressCallback
+from ...schema import TableSchema
 from ...transformers.base import ModelColumn
-from ..base import Generator
+from ...validation import check_frame
+from ..base import Generator, data_fingerprint
 from ._encoding import NUMERIC_ENCODINGS, ModeEncoder
 from ._fidelity import FidelityProxy
 from ._torch import Blocks, choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
@@ -43,6 +53,11 @@ class DeepGenerator(Generator):
     device: str
     threads: int | None
     numeric_encoding: str
+    epsilon: float | None = None
+    delta: float = 1e-9
+    max_grad_norm: float = 1.0
+    domain_share: float | None = None
+    dp_plan_: Any = None
 
     # -- parameters ---------------------------------------------------------------------------
     def _problems(self) -> list[str]:
@@ -69,6 +84,20 @@ class DeepGenerator(Generator):
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             problems.append(f"threads={self.threads!r}; use a positive integer or None (every core)")
+        if self.epsilon is not None:
+            try:
+                PrivacyLedger(self.epsilon, self.delta)
+            except ParameterError as exc:
+                problems.append(str(exc))
+            if (
+                isinstance(self.max_grad_norm, bool)
+                or not isinstance(self.max_grad_norm, (int, float))
+                or not 0 < self.max_grad_norm < float("inf")
+            ):
+                problems.append(f"max_grad_norm={self.max_grad_norm!r}; use a positive number (typical 1.0)")
+            from ..statistical._public_domain import check_domain_share
+
+            problems += check_domain_share(self.name, self.domain_share)
         return problems
 
     def _validate_params(self) -> None:
@@ -78,6 +107,56 @@ class DeepGenerator(Generator):
             raise ParameterError(f"{self.name}: " + "; ".join(problems))
 
     # -- fit ----------------------------------------------------------------------------------
+    def fit(
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Learn from ``data``; with ``epsilon`` set, by DP-SGD with the domain from ``schema`` (must be public)."""
+        if self.epsilon is None:
+            return super().fit(data, schema, progress=progress)
+        from ..statistical._public_domain import fit_public
+
+        progress = progress or NO_PROGRESS
+        self._validate_params()
+        check_frame(data)
+        rng = check_random_state(self.random_state)
+        progress.start("transform", None)
+        self._ledger = PrivacyLedger(float(self.epsilon), float(self.delta))
+        public = fit_public(
+            self.name, data, schema, rng, self.locale, ledger=self._ledger, domain_share=self.domain_share
+        )
+        progress.end("transform")
+        self.schema_ = public.schema
+        self.transformer_ = public.transformer
+        self.fingerprint_ = data_fingerprint(data)
+        self._public_model = public.public_model
+        try:
+            self._fit(public.model, public.transformer.model_columns, rng, progress)
+        finally:
+            del self._public_model
+        self._sample_rng = check_random_state(self.random_state)
+        return self
+
+    def _fit_encoder(
+        self, data: Mapping[str, np.ndarray], columns: list[ModelColumn], rng: np.random.Generator
+    ) -> None:
+        if self.epsilon is None:
+            self.encoder_ = ModeEncoder(numeric_encoding=self.numeric_encoding).fit(data, columns, rng)
+            return
+        # DP: no statistics of the data; each numeric column's normal scores come from the uniform
+        # distribution over its public bounds (a grid of 1,001 points between them)
+        grid: dict[str, np.ndarray] = {}
+        for c in columns:
+            if c.is_discrete:
+                grid[c.name] = np.zeros(2, dtype=np.int64)
+            else:
+                bounds = self._public_model[c.name].to_numpy(dtype=float)
+                grid[c.name] = np.linspace(float(bounds.min()), float(bounds.max()), 1001)
+        self.encoder_ = ModeEncoder(numeric_encoding="quantile", n_quantiles=1000).fit(grid, columns, rng)
+
     def _fit(
         self, model: pd.DataFrame, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
     ) -> None:
@@ -86,7 +165,9 @@ class DeepGenerator(Generator):
         self.columns_ = columns
         data = {c.name: model[c.name].to_numpy() for c in columns}
         n = len(model)
-        if self.early_stopping and n >= _VALIDATION_MIN_ROWS:
+        private = self.epsilon is not None
+        early_stopping = self.early_stopping and not private
+        if early_stopping and n >= _VALIDATION_MIN_ROWS:
             n_val = min(_VALIDATION_MAX_ROWS, round(n * _VALIDATION_FRACTION))
             perm = rng.permutation(n)
             val = {k: v[perm[:n_val]] for k, v in data.items()}
@@ -94,40 +175,61 @@ class DeepGenerator(Generator):
         else:
             val = data
         progress.start("encode", None)
-        self.encoder_ = ModeEncoder(numeric_encoding=self.numeric_encoding).fit(data, columns, rng)
+        self._fit_encoder(data, columns, rng)
         x = self.encoder_.transform(data, rng)
         progress.end("encode")
+        ledger = None
+        if private:
+            from ._dp import DPSGDPlan
+
+            ledger = self.__dict__.pop("_ledger")  # made in fit: domain estimation may have charged it already
+            self.dp_plan_ = DPSGDPlan(
+                n_rows=n,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+                max_grad_norm=float(self.max_grad_norm),
+                ledger=ledger,
+            )
         self.device_ = choose_device(self.device)
         self.threads_ = self.threads or (cpu_count() if n >= _THREADED_MIN_ROWS else 1)
         with torch_session(self.threads_, seed=child_seed(rng)):
             self.blocks_ = Blocks(self.encoder_.layout, self.device_)
             self._build(x, self.encoder_.discrete_codes(data), rng)
             evaluate = None
-            if self.early_stopping:
+            if early_stopping:
                 proxy = FidelityProxy(val, columns, rng, rare_reference=data, sample_rows=_PROXY_ROWS)
                 eval_rng = np.random.default_rng(child_seed(rng))
 
                 def evaluate() -> float:
                     return proxy.score(self._sample_columns(_PROXY_ROWS, eval_rng))
 
-            result = train_loop(
-                lambda: self._epoch(rng),
-                epochs=self.epochs,
-                deadline=deadline,
-                progress=progress,
-                task=f"train {self.name}",
-                evaluate=evaluate,
-                eval_every=max(1, min(10, self.epochs // 30)),
-                patience=8,
-                min_epochs=min(self.epochs, _MIN_EPOCHS),
-                snapshot=self._snapshot,
-                restore=self._load_snapshot,
-            )
+            with warnings.catch_warnings():
+                # under DP-SGD, Opacus' per-example hooks on the first layer make torch warn that no input
+                # needs a gradient (true, and harmless)
+                warnings.filterwarnings("ignore", message="Full backward hook is firing")
+                result = train_loop(
+                    lambda: self._epoch(rng),
+                    epochs=self.epochs,
+                    deadline=deadline,
+                    progress=progress,
+                    task=f"train {self.name}",
+                    evaluate=evaluate,
+                    eval_every=max(1, min(10, self.epochs // 30)),
+                    patience=8,
+                    min_epochs=min(self.epochs, _MIN_EPOCHS),
+                    snapshot=self._snapshot,
+                    restore=self._load_snapshot,
+                )
         self.training_ = {
             **result.to_dict(),
             "threads": self.threads_,
             "fit_seconds": round(time.perf_counter() - start, 3),
         }
+        self.privacy_: dict[str, Any] | None = None
+        if ledger is not None:
+            self.training_["dp_sgd"] = self.dp_plan_.summary()
+            self.privacy_ = {"generator": self.name, "mechanism": "DP-SGD (opacus)", **ledger.to_dict()}
+            self.dp_plan_ = None
         self._end_fit()
 
     def _snapshot(self) -> dict[str, dict[str, np.ndarray]]:
@@ -147,6 +249,11 @@ class DeepGenerator(Generator):
             out = self._sample_columns(n, rng)
         return pd.DataFrame({c.name: out[c.name] for c in self.columns_})
 
+    def _manifest_extra(self) -> dict[str, Any]:
+        """With DP, the ledger's summary as the manifest's ``privacy`` entry (where the base class asks)."""
+        privacy = getattr(self, "privacy_", None)
+        return {"privacy": privacy} if privacy is not None else {}
+
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         return {
@@ -154,6 +261,7 @@ class DeepGenerator(Generator):
             "weights": {k: weights_of(m) for k, m in self._modules().items()},
             "extra": self._extra_state(),
             "training": self.training_,
+            **({"privacy": self.privacy_} if self.privacy_ is not None else {}),
         }
 
     def _set_state(self, state: Mapping[str, Any], columns: list[ModelColumn]) -> None:
@@ -164,6 +272,7 @@ class DeepGenerator(Generator):
         self._restore(state["extra"])
         self._load_snapshot(state["weights"])
         self.training_ = dict(state.get("training", {}))
+        self.privacy_ = dict(state["privacy"]) if state.get("privacy") is not None else None
         self.threads_ = self.threads or int(self.training_.get("threads", 1))
 
     # -- subclass hooks -----------------------------------------------------------------------

@@ -83,6 +83,16 @@ class GANGenerator(DeepGenerator):
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     threads : torch CPU threads during fit and sample; ``None``: every available core for tables of
         2,000 rows or more, one thread below (small steps gain nothing from a second thread).
+    epsilon, delta : with ``epsilon`` set, train with DP-SGD to this ``(epsilon, delta)`` (``pip install
+        'simulacra[dp]'``). Only the discriminator reads real rows, so only it is trained with DP-SGD (the
+        generator learns from its noisy judgement: post-processing). Under DP the GAN is unconditional (the
+        conditional vector and training-by-sampling would read category frequencies and pick real rows by
+        category), uses the non-saturating loss instead of WGAN-GP (a gradient penalty on real rows has no
+        per-example clipping), takes the domain from a public schema, encodes numeric columns through their
+        public bounds and does not stop early. ``None`` (default): not private.
+    max_grad_norm : DP-SGD's per-example (per-pack) gradient clipping norm.
+    domain_share : under DP, share of the budget for privately estimating numeric and datetime bounds the
+        schema lacks (``None``: the schema must give them).
     random_state : seed of fitting and of the default sampling stream.
     locale : Faker locale for PII surrogates.
     """
@@ -104,6 +114,10 @@ class GANGenerator(DeepGenerator):
         early_stopping: bool = True,
         device: str = "auto",
         threads: int | None = None,
+        epsilon: float | None = None,
+        delta: float = 1e-9,
+        max_grad_norm: float = 1.0,
+        domain_share: float | None = None,
         random_state: int | None = None,
         locale: str | None = None,
     ) -> None:
@@ -119,6 +133,10 @@ class GANGenerator(DeepGenerator):
         self.early_stopping = early_stopping
         self.device = device
         self.threads = threads
+        self.epsilon = epsilon
+        self.delta = delta
+        self.max_grad_norm = max_grad_norm
+        self.domain_share = domain_share
         self.random_state = random_state
         self.locale = locale
 
@@ -149,6 +167,8 @@ class GANGenerator(DeepGenerator):
 
     def _build(self, x: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> None:
         widths = [c.n_categories for c in self.encoder_.discrete]
+        if self.dp_plan_ is not None:  # unconditional under DP: no category frequencies, no rows by category
+            codes, widths = codes[:, :0], []
         self.cond_ = CondSampler.from_codes(codes, widths)
         self._make_generator()
         features = self.encoder_.layout.width + self.cond_.width
@@ -156,6 +176,10 @@ class GANGenerator(DeepGenerator):
         lr = float(self.learning_rate)
         self.opt_g_ = torch.optim.Adam(self.gen_.parameters(), lr=lr, betas=(0.5, 0.9), weight_decay=1e-6)
         self.opt_d_ = torch.optim.Adam(self.disc_.parameters(), lr=lr, betas=(0.5, 0.9), weight_decay=1e-6)
+        if self.dp_plan_ is not None:
+            from ._dp import wrap_private
+
+            self.dp_module_, self.opt_d_ = wrap_private(self.disc_, self.opt_d_, self.dp_plan_, loss_reduction="sum")
         self.x_ = torch.from_numpy(x).to(self.device_)
         self.batch_ = max(self.pac, self.batch_size // self.pac * self.pac)
         self.steps_ = steps_per_epoch(len(x), self.batch_size)
@@ -186,7 +210,51 @@ class GANGenerator(DeepGenerator):
         return torch.randn(n, self.embedding_dim, device=self.device_)
 
     # -- training -----------------------------------------------------------------------------
+    def _dp_epoch(self, rng: np.random.Generator) -> dict[str, float]:
+        """One epoch of DP-SGD on the discriminator (Poisson batches, per-pack clipping and noise through
+        Opacus), the generator following with the non-saturating loss."""
+        from ._dp import poisson_batches
+
+        gen, disc, pac = self.gen_, self.disc_, self.pac
+        gen.train()
+        disc.train()
+        features = self.encoder_.layout.width
+        width = features * pac
+        n_fake = max(1, self.dp_plan_.expected_batch // pac)  # packs of fake rows: fixed, data-independent
+        sum_d = sum_g = 0.0
+        steps = 0
+        for rows in poisson_batches(self.dp_plan_, rng):
+            steps += 1
+            rows = rows[: len(rows) // pac * pac]  # whole packs: each real row still lies in one pack only
+            real = self.x_[torch.from_numpy(rows).to(self.device_)].view(-1, width)
+            fake = self._activate(gen(self._noise(n_fake * pac))).view(-1, width)
+            out = disc(torch.cat([real, fake.detach()], dim=0)).view(-1)
+            # sum over packs of per-pack losses (Opacus clips each pack's gradient), scaled by the fixed count
+            loss_d = (
+                nn.functional.softplus(-out[: len(real)]).sum() + nn.functional.softplus(out[len(real) :]).sum()
+            ) / n_fake
+            self.opt_d_.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d_.step()
+            # generator step: no per-example hooks, no weight gradients for the discriminator
+            self.dp_module_.disable_hooks()
+            for p in disc.parameters():
+                p.requires_grad_(False)
+            loss_g = nn.functional.softplus(-disc(fake)).mean()
+            self.opt_g_.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.opt_g_.step()
+            for p in disc.parameters():
+                p.requires_grad_(True)
+            self.dp_module_.enable_hooks()
+            sum_d += float(loss_d.detach())
+            sum_g += float(loss_g.detach())
+        steps = max(1, steps)
+        return {"loss_d": sum_d / steps, "loss_g": sum_g / steps}
+
     def _epoch(self, rng: np.random.Generator) -> dict[str, float]:
+        if self.dp_plan_ is not None:
+            return self._dp_epoch(rng)
         gen, disc, pac = self.gen_, self.disc_, self.pac
         gen.train()
         disc.train()
@@ -257,12 +325,13 @@ class GANGenerator(DeepGenerator):
 
     def _restore(self, extra: Mapping[str, Any]) -> None:
         self.cond_ = CondSampler(np.asarray(extra["cond_widths"]), np.asarray(extra["cond_cum"]))
-        if len(self.cond_.widths) != len(self.encoder_.discrete):
+        if len(self.cond_.widths) not in (0, len(self.encoder_.discrete)):  # 0: unconditional (DP)
             raise ValueError("gan state does not match the model's discrete columns")
         self._make_generator()
 
     def _end_fit(self) -> None:
         self.cond_ = CondSampler(self.cond_.widths, self.cond_.true_cum)
+        self.__dict__.pop("dp_module_", None)  # the discriminator is dropped below, hooks and all
         self.gen_.eval()
         for key in ("disc_", "opt_g_", "opt_d_", "x_"):
             self.__dict__.pop(key, None)

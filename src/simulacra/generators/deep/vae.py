@@ -76,6 +76,13 @@ class VAEGenerator(DeepGenerator):
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     threads : torch CPU threads during fit and sample; ``None``: every available core for tables of
         2,000 rows or more, one thread below (small steps gain nothing from a second thread).
+    epsilon, delta : with ``epsilon`` set, train with DP-SGD to this ``(epsilon, delta)`` (``pip install
+        'simulacra[dp]'``): the domain must come from a public schema, numeric columns are encoded through
+        their public bounds, the decoder's output noise scale stays at its start value (0.1), and there is no
+        early stopping. ``None`` (default): not private.
+    max_grad_norm : DP-SGD's per-example gradient clipping norm.
+    domain_share : under DP, share of the budget for privately estimating numeric and datetime bounds the
+        schema lacks (``None``: the schema must give them).
     random_state : seed of fitting and of the default sampling stream.
     locale : Faker locale for PII surrogates.
     """
@@ -97,6 +104,10 @@ class VAEGenerator(DeepGenerator):
         early_stopping: bool = True,
         device: str = "auto",
         threads: int | None = None,
+        epsilon: float | None = None,
+        delta: float = 1e-9,
+        max_grad_norm: float = 1.0,
+        domain_share: float | None = None,
         random_state: int | None = None,
         locale: str | None = None,
     ) -> None:
@@ -112,6 +123,10 @@ class VAEGenerator(DeepGenerator):
         self.early_stopping = early_stopping
         self.device = device
         self.threads = threads
+        self.epsilon = epsilon
+        self.delta = delta
+        self.max_grad_norm = max_grad_norm
+        self.domain_share = domain_share
         self.random_state = random_state
         self.locale = locale
 
@@ -141,23 +156,40 @@ class VAEGenerator(DeepGenerator):
         layout = self.encoder_.layout
         self._make_decoder()
         self.enc_ = _Encoder(layout.width, list(self.compress_dims), self.embedding_dim).to(self.device_)
-        params = list(self.enc_.parameters()) + list(self.dec_.parameters())
+        if self.dp_plan_ is not None:
+            # DP-SGD on every weight that sees real rows; the output noise scale is not a per-example
+            # parameter Opacus can clip, so it stays at its start value
+            self.dec_.sigma.requires_grad_(False)
+        params = [p for p in list(self.enc_.parameters()) + list(self.dec_.parameters()) if p.requires_grad]
         self.opt_ = torch.optim.Adam(params, lr=float(self.learning_rate), weight_decay=1e-5)
+        if self.dp_plan_ is not None:
+            from ._dp import wrap_private
+
+            both = nn.ModuleDict({"encoder": self.enc_, "decoder": self.dec_})
+            self.dp_module_, self.opt_ = wrap_private(both, self.opt_, self.dp_plan_, loss_reduction="mean")
         self.x_ = torch.from_numpy(x).to(self.device_)
         self.steps_ = steps_per_epoch(len(x), self.batch_size)
 
     # -- training -----------------------------------------------------------------------------
+    def _batches(self, rng: np.random.Generator) -> list[torch.Tensor]:
+        """Row indices of each step: a shuffled partition, or Poisson samples under DP-SGD."""
+        if self.dp_plan_ is not None:
+            from ._dp import poisson_batches
+
+            return [torch.from_numpy(b).to(self.device_) for b in poisson_batches(self.dp_plan_, rng)]
+        n = len(self.x_)
+        b = min(self.batch_size, n)
+        order = torch.from_numpy(rng.permutation(n)).to(self.device_)
+        return [order[step * b : (step + 1) * b] for step in range(self.steps_)]
+
     def _epoch(self, rng: np.random.Generator) -> dict[str, float]:
         self.enc_.train()
         self.dec_.train()
         ns = self.encoder_.layout.n_scalars
-        n = len(self.x_)
-        b = min(self.batch_size, n)
-        order = torch.from_numpy(rng.permutation(n)).to(self.device_)
         sum_rec = sum_kl = 0.0
         factor = float(self.loss_factor)
-        for step in range(self.steps_):
-            idx = order[step * b : (step + 1) * b]
+        batches = self._batches(rng)
+        for idx in batches:
             x = self.x_[idx]
             mu, logvar = self.enc_(x)
             z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
@@ -167,15 +199,17 @@ class VAEGenerator(DeepGenerator):
             if out.shape[1] > ns:
                 rec = rec + self.blocks_.cross_entropy_sum(out[:, ns:], x[:, ns:])
             kl = -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp())
-            loss = (factor * rec + kl) / len(x)
+            rows = max(1, len(x))  # an empty Poisson batch still takes its (noise-only) DP step
+            loss = (factor * rec + kl) / rows
             self.opt_.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_.step()
             with torch.no_grad():
                 sigma.clamp_(0.01, 1.0)
-            sum_rec += float(rec.detach()) / len(x)
-            sum_kl += float(kl.detach()) / len(x)
-        return {"reconstruction": sum_rec / self.steps_, "kl": sum_kl / self.steps_}
+            sum_rec += float(rec.detach()) / rows
+            sum_kl += float(kl.detach()) / rows
+        steps = max(1, len(batches))
+        return {"reconstruction": sum_rec / steps, "kl": sum_kl / steps}
 
     # -- sampling -----------------------------------------------------------------------------
     def _generate(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -198,6 +232,9 @@ class VAEGenerator(DeepGenerator):
         self._make_decoder()
 
     def _end_fit(self) -> None:
+        dp_module = self.__dict__.pop("dp_module_", None)
+        if dp_module is not None:
+            dp_module.to_standard_module()  # removes Opacus' hooks and grad samples from the kept decoder
         self.dec_.eval()
         for key in ("enc_", "opt_", "x_"):
             self.__dict__.pop(key, None)
