@@ -34,7 +34,7 @@ __all__ = [
     "recommend",
 ]
 
-DP_GENERATORS = ("aim", "mst", "privbayes", "dp_copula")
+DP_GENERATORS = ("aim", "mst", "privbayes")
 """Registered names that count as differentially private generators, in order of preference."""
 DEEP_MIN_ROWS = 1000
 """Below this many rows the deep generators train without a validation split (no early stopping)."""
