@@ -195,6 +195,7 @@ def test_run_auto_chooses_reports_and_gates(small_csv: Path, tmp_path: Path) -> 
         (("--auto", "--objective", "speed"), "--objective 'speed'; choose one of balanced, fidelity, utility"),
         (("--auto", "--objective", "utility"), "needs a --target"),
         (("--auto", "--generator", "gan"), "--auto chooses the generator itself"),
+        (("--auto", "--epsilon", "1"), "--auto does not run under a privacy budget"),
         (("--auto", "--no-evaluate"), "cannot be combined with --no-evaluate"),
         (("--auto", "--time-budget", "fast"), "is not a duration"),
         (("--no-evaluate", "--gate", DEMO), "--gate"),

@@ -481,6 +481,12 @@ def run(
             from ..selection import parse_duration
             from ._auto import run_auto
 
+            if any(a.split("=")[0] in ("--epsilon", "--delta") for a in ctx.args):
+                raise ParameterError(
+                    "--auto does not run under a privacy budget: every candidate fit and the comparison on the "
+                    "private data would each spend budget; see `simulacra recommend DATA --epsilon E` and fit the "
+                    "recommended DP generator with `run --generator aim --epsilon E --schema public.json`"
+                )
             if list(ctx.args) or generator != "gaussian_copula":
                 raise ParameterError("--auto chooses the generator itself; drop --generator and generator options")
             budget = parse_duration(time_budget or DEFAULT_TIME_BUDGET)
