@@ -175,7 +175,7 @@ def test_bounds_estimated_privately_cost_the_declared_share(data: pd.DataFrame) 
 
 def test_codec_bins_and_maps_back_within_bins(data: pd.DataFrame) -> None:
     codec = DiscreteCodec(PUBLIC, bins=10).fit()
-    assert codec.sizes == [10, 3, 11, 10]  # income: 10 bins + missing
+    assert codec.sizes == [12, 3, 13, 10]  # age, income: 10 bins + a code per bound; income + missing
     codes = codec.transform(data)
     back = codec.inverse_transform(codes, np.random.default_rng(0))
     # numbers come back in the bin they came from
@@ -184,6 +184,17 @@ def test_codec_bins_and_maps_back_within_bins(data: pd.DataFrame) -> None:
     small = DiscreteCodec(TableSchema((ColumnSpec("k", ColumnKind.NUMERIC, "int64", minimum=1, maximum=5),)), bins=10)
     k = pd.DataFrame({"k": [1, 2, 5, 9]})
     assert small.fit().transform(k)["k"].tolist() == [0, 1, 4, 4]  # one code per integer; 9 clipped to 5
+
+    # a spike at a public bound keeps a code of its own and comes back exactly (zero amounts, caps)
+    amount = TableSchema((ColumnSpec("a", ColumnKind.NUMERIC, "int64", minimum=0, maximum=100_000),))
+    wide = DiscreteCodec(amount, bins=10).fit()
+    a = pd.DataFrame({"a": [0, 0, 1, 9_999, 10_000, 55_555, 100_000, 250_000]})
+    codes_a = wide.transform(a)["a"].tolist()
+    assert codes_a == [0, 0, 1, 1, 2, 6, 11, 11]
+    again = wide.inverse_transform(pd.DataFrame({"a": codes_a}), np.random.default_rng(1))["a"]
+    assert again.tolist()[:2] == [0, 0] and again.tolist()[-2:] == [100_000, 100_000]
+    assert all(0 < v < 100_000 for v in again.tolist()[2:6])
+    assert wide.transform(again.to_frame())["a"].tolist() == codes_a
 
 
 def test_cli_fit_with_epsilon(tmp_path: Path, data: pd.DataFrame) -> None:

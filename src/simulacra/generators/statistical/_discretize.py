@@ -3,10 +3,12 @@ schema (public knowledge), never from the data.
 
 Binning (documented in ``docs/privacy.md``)
     categorical  one code per category of ``spec.categories``, in that order.
-    numeric      ``bins`` equal-width bins over ``[minimum, maximum]``; an integer column whose range holds
-                 at most ``bins`` integers gets one code per integer (exact). Values outside the bounds are
-                 clipped into the first / last bin. Sampling draws uniformly within the bin (integers:
-                 uniformly among the bin's integers), rounded to ``decimals``.
+    numeric      an integer column whose range holds at most ``bins`` integers gets one code per integer
+                 (exact). Otherwise the public minimum and maximum get a code each (a value exactly at a
+                 bound: zero amounts and caps stay sharp) and the open range between them ``bins``
+                 equal-width bins (``bins + 2`` codes). Values outside the bounds are clipped to them.
+                 Sampling draws uniformly within the bin (integers: uniformly among the bin's integers),
+                 rounded to ``decimals``.
     datetime     ``bins`` equal-width bins in time over ``[minimum, maximum]`` (ISO-8601 strings in the
                  schema), sampled uniformly within the bin.
     missing      columns the schema marks as nullable (``null_rate > 0`` or ``missing_as_category``) get one
@@ -110,8 +112,16 @@ class DiscreteCodec:
                 lo, hi = float(np.ceil(lo)), float(np.floor(hi))
             if integer and hi - lo + 1 <= self.bins:
                 edges = list(np.arange(lo, hi + 2.0))  # one bin per integer: [v, v + 1)
+            elif hi > lo:
+                # the two public bounds get codes of their own (amounts are often exactly 0 or capped: a
+                # spike smeared over a whole bin ruins the marginal), the open interval between them
+                # ``bins`` equal-width bins: codes 0 (= lo), 1 .. bins, bins + 1 (= hi)
+                edges = list(np.linspace(lo, hi, self.bins + 1))
+                k = self.bins + 2
+                lay = {"kind": "numeric", "edges": edges, "integer": integer, "points": True}
+                return {**lay, "n": k + int(null), "null": null}
             else:
-                edges = list(np.linspace(lo, hi, self.bins + 1)) if hi > lo else [lo, hi]
+                edges = [lo, hi]
             k = max(1, len(edges) - 1)
             return {"kind": "numeric", "edges": edges, "integer": integer, "n": k + int(null), "null": null}
         lo_ns, hi_ns = _to_ns(spec.minimum), _to_ns(spec.maximum)
@@ -156,7 +166,12 @@ class DiscreteCodec:
                 values_f = _datetime_ns(col, spec)
             unknown = ~np.isfinite(values_f) & ~missing
             edges = np.asarray(lay["edges"], dtype=np.float64)
-            codes = np.searchsorted(edges, np.nan_to_num(values_f, nan=edges[0]), side="right") - 1
+            filled = np.nan_to_num(values_f, nan=edges[0])
+            if lay.get("points"):
+                inner = np.clip(np.searchsorted(edges, filled, side="right") - 1, 0, len(edges) - 2) + 1
+                codes = np.where(filled <= edges[0], 0, np.where(filled >= edges[-1], n_values - 1, inner))
+            else:
+                codes = np.searchsorted(edges, filled, side="right") - 1
             codes = np.clip(codes, 0, n_values - 1)
         missing = missing | unknown
         codes = np.where(missing, n_values, codes) if lay["null"] else np.where(missing, 0, codes)
@@ -196,6 +211,8 @@ class DiscreteCodec:
             except (TypeError, ValueError):
                 return pd.Series(obj, dtype=object)
         edges = np.asarray(lay["edges"], dtype=np.float64)
+        if lay.get("points"):
+            return self._decode_points(spec, lay, safe, missing, edges, rng)
         lo, hi = edges[safe], edges[np.minimum(safe + 1, len(edges) - 1)]
         if lay["kind"] == "numeric":
             if lay["integer"]:
@@ -211,6 +228,33 @@ class DiscreteCodec:
             return _numbers_out(values, missing, spec, bool(lay["integer"]))
         ns = lo + rng.random(len(codes)) * (hi - lo)
         return _datetimes_out(ns, missing, spec)
+
+    @staticmethod
+    def _decode_points(
+        spec: ColumnSpec,
+        lay: Mapping[str, Any],
+        codes: np.ndarray,
+        missing: np.ndarray,
+        edges: np.ndarray,
+        rng: np.random.Generator,
+    ) -> pd.Series:
+        """Codes 0 and last are the bounds themselves; code ``j`` between draws within ``edges[j-1:j+1]``."""
+        k = len(edges) - 1
+        inner = np.clip(codes - 1, 0, k - 1)
+        lo, hi = edges[inner], edges[inner + 1]
+        integer = bool(lay["integer"])
+        if integer:
+            # the bin's integers, bounds excluded (they have their own codes); an empty bin gives its low end
+            lo_i = np.maximum(np.ceil(lo), edges[0] + 1)
+            hi_i = np.minimum(np.where(inner == k - 1, np.floor(hi), np.ceil(hi) - 1), edges[-1] - 1)
+            hi_i = np.maximum(hi_i, lo_i)
+            values = lo_i + np.floor(rng.random(len(codes)) * (hi_i - lo_i + 1))
+        else:
+            values = lo + rng.random(len(codes)) * (hi - lo)
+            if spec.decimals is not None:
+                values = np.round(values, int(spec.decimals))
+        values = np.where(codes == 0, edges[0], np.where(codes == k + 1, edges[-1], values))
+        return _numbers_out(values, missing, spec, integer)
 
     # -- persistence ------------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
