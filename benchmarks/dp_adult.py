@@ -29,6 +29,19 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "datasets" / "adult" / "adult.csv"
 
 
+def load_adult(path: Path = DATA) -> tuple[pd.DataFrame, pd.DataFrame, simulacra.TableSchema]:
+    """Adult's 80/20 split (seed 0) and its public schema (the whole file's profile without ``n_rows``)."""
+    full = simulacra.read_table(path)
+    public = simulacra.profile(full)
+    public = simulacra.TableSchema(public.columns, n_rows=None)
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(len(full))
+    n_train = int(0.8 * len(full))
+    train = full.iloc[perm[:n_train]].reset_index(drop=True)
+    holdout = full.iloc[perm[n_train:]].reset_index(drop=True)
+    return train, holdout, public
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
@@ -40,14 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--skip-deep", action="store_true")
     args = ap.parse_args(argv)
-    full = simulacra.read_table(args.data)
-    public = simulacra.profile(full)
-    public = simulacra.TableSchema(public.columns, n_rows=None)
-    rng = np.random.default_rng(0)
-    perm = rng.permutation(len(full))
-    n_train = int(0.8 * len(full))
-    train = full.iloc[perm[:n_train]].reset_index(drop=True)
-    holdout = full.iloc[perm[n_train:]].reset_index(drop=True)
+    train, holdout, public = load_adult(args.data)
     metric = KMarginal()
 
     def score(synth: pd.DataFrame) -> float:
