@@ -382,5 +382,6 @@ def describe_generator(gen: Any) -> dict[str, Any] | None:
     out: dict[str, Any] = {"name": getattr(gen, "name", type(gen).__name__), "params": params}
     ledger = getattr(gen, "privacy_", None)
     if ledger is not None:  # differentially private generators: the privacy ledger's summary
-        out["privacy"] = ledger.to_dict()
+        # mst/aim keep the PrivacyLedger itself; privbayes and DP-SGD keep its summary as a dict
+        out["privacy"] = dict(ledger) if isinstance(ledger, Mapping) else ledger.to_dict()
     return out
