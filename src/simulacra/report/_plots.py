@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "column_plot",
     "dcr_plot",
+    "frontier_plot",
     "geo_maps",
     "heatmap_plot",
     "importance_plot",
@@ -213,6 +214,48 @@ def dcr_plot(distances: dict[str, Any]) -> str | None:
     ax.set_xlabel("distance (mixed encoding; a category mismatch adds 1)", fontsize=7)
     ax.set_ylabel("share of rows", fontsize=7)
     ax.legend(fontsize=6, frameon=False)
+    return _svg(fig)
+
+
+FRONTIER_PANELS = (
+    ("kmarginal", "k-marginal (0–1000) ↑"),
+    ("shape_err", "shape error % ↓"),
+    ("trend_err", "trend error % (strong pairs) ↓"),
+    ("tstr_auc", "TSTR ROC AUC ↑"),
+)
+DATASET_COLORS = (REAL, SYNTH, "#5a9e4b", "#8c5fb0")
+
+
+def frontier_plot(series: dict[str, list[dict[str, Any]]], epsilon: float | None) -> str | None:
+    """Measured figures against epsilon (log axis), one line per benchmark data set, ``epsilon`` marked.
+
+    ``series`` maps a data set's name to its points (``{"epsilon", "kmarginal", "shape_err", ...}``), as
+    measured by ``benchmarks/dp_frontier.py``.
+    """
+    if not any(series.values()):
+        return None
+    plt = _pyplot()
+    with plt.rc_context({"font.size": 8}):
+        fig, axes = plt.subplots(1, len(FRONTIER_PANELS), figsize=(10.0, 2.3), dpi=72)
+    for ax, (key, title) in zip(axes, FRONTIER_PANELS, strict=True):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=6)
+        for i, (name, points) in enumerate(series.items()):
+            color = DATASET_COLORS[i % len(DATASET_COLORS)]
+            pts = sorted((p["epsilon"], p[key]) for p in points if p.get(key) is not None)
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.2, color=color, label=name)
+        if epsilon is not None and epsilon > 0 and math.isfinite(epsilon):
+            ax.axvline(epsilon, color=HOLD, linestyle="--", linewidth=1.0, label=f"this model (ε = {epsilon:g})")
+        ax.set_xscale("log")
+        ticks = sorted({float(p["epsilon"]) for points in series.values() for p in points})
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlabel("ε", fontsize=7)
+        ax.set_title(title, fontsize=7)
+    axes[0].legend(fontsize=6, frameon=False)
+    fig.tight_layout()
     return _svg(fig)
 
 

@@ -120,7 +120,56 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
     context["utility"] = _utility(data)
     context["privacy"] = _privacy(evaluation, data)
     context["geo"] = _geo(data)
+    context["frontier"] = _frontier(data.get("generator"))
     return context
+
+
+FRONTIER_DATA = "dp_frontier.json"
+
+
+@lru_cache(maxsize=1)
+def _frontier_cells() -> tuple[dict[str, Any], ...]:
+    """The measured privacy-utility frontier shipped with the package (``benchmarks/dp_frontier.py``)."""
+    import json
+    from importlib.resources import files
+
+    try:
+        payload = json.loads(files("simulacra.data").joinpath(FRONTIER_DATA).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # a damaged install: the report goes on without the figure
+        return ()
+    return tuple(payload.get("cells", ()))
+
+
+def _frontier(generator: dict[str, Any] | None) -> dict[str, Any] | None:
+    """For a differentially private generator: its measured frontier with this model's epsilon marked."""
+    if not isinstance(generator, dict) or not isinstance(generator.get("privacy"), dict):
+        return None
+    name = str(generator.get("name", ""))
+    epsilon = generator["privacy"].get("epsilon")
+    epsilon = float(epsilon) if isinstance(epsilon, (int, float)) else None
+    cells = _frontier_cells()
+    series: dict[str, list[dict[str, Any]]] = {}
+    for c in cells:
+        if c.get("generator") == name and c.get("epsilon") is not None:
+            series.setdefault(str(c["dataset"]), []).append(c)
+    references = {
+        (str(c["dataset"]), str(c["generator"])): c
+        for c in cells
+        if c.get("generator") in ("holdout", "gaussian_copula") and c.get("dataset") in series
+    }
+    rows = [
+        {"dataset": d, "label": label, **references[(d, g)]}
+        for d in series
+        for g, label in (("gaussian_copula", "Gaussian copula (no privacy)"), ("holdout", "real holdout (ceiling)"))
+        if (d, g) in references
+    ]
+    return {
+        "name": name,
+        "epsilon": epsilon,
+        "datasets": sorted(series),
+        "svg": _plots.frontier_plot(series, epsilon) if series else None,
+        "references": rows,
+    }
 
 
 def _geo(data: dict[str, Any]) -> list[dict[str, Any]]:
