@@ -206,6 +206,27 @@ def table(cells: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def markdown(cells: list[dict[str, Any]]) -> str:
+    """The table as Markdown (for docs/privacy.md)."""
+    lines = [
+        "| data set | generator | epsilon | k-marginal | shape error % | trend error % | TSTR ROC AUC | fit s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    def f(v: Any, spec: str) -> str:
+        return "–" if v is None else format(v, spec)
+
+    names = {"holdout": "holdout (real; TSTR: TRTR)", "gaussian_copula": "`gaussian_copula` (no DP)"}
+    for c in sorted(cells, key=lambda c: (c["dataset"], c["epsilon"] is not None, c["generator"], c["epsilon"] or 0)):
+        eps = "–" if c["epsilon"] is None else f"{c['epsilon']:g}"
+        lines.append(
+            f"| {c['dataset']} | {names.get(c['generator'], '`' + c['generator'] + '`')} | {eps} | "
+            f"{f(c.get('kmarginal'), '.1f')} | {f(c.get('shape_err'), '.2f')} | {f(c.get('trend_err'), '.2f')} | "
+            f"{f(c.get('tstr_auc'), '.3f')} | {f(c.get('fit_s'), '.1f')} |"
+        )
+    return "\n".join(lines)
+
+
 def plot(cells: list[dict[str, Any]], png: Path) -> None:
     import matplotlib
 
@@ -263,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-references", action="store_true", help="skip the holdout and Gaussian copula rows")
     ap.add_argument("--redo", action="store_true", help="run cells already in the results again")
     ap.add_argument("--plot-only", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "dp_frontier.json")
     ap.add_argument("--png", type=Path, default=REPO / "docs" / "dp_frontier.png")
     ap.add_argument("--package", action="store_true", help=f"also write {PACKAGE_COPY.relative_to(REPO)}")
@@ -295,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                     record(lambda d=d, g=g, eps=eps: run_cell(d, g, eps, loaded[d], args), (d, g, eps))
     cells = merge_refs(list(done.values()))
     save(cells, args.out, args)
-    print(table(cells))
+    print(markdown(cells) if args.markdown else table(cells))
     plot(cells, args.png)
     print(f"wrote {args.out} and {args.png}")
     if args.package:
