@@ -337,6 +337,10 @@ def _print_privacy(gen: Any) -> None:
     ledger = getattr(gen, "privacy_", None)
     if ledger is None:
         return
+    if isinstance(ledger, dict):  # privbayes and DP-SGD keep the ledger's summary
+        from ..privacy import PrivacyLedger
+
+        ledger = PrivacyLedger.from_dict(ledger)
     split = ", ".join(f"{k} {100 * v:.0f}%" for k, v in ledger.split().items())
     console.print(
         f"differential privacy: epsilon {ledger.spent_epsilon():.3g} of {ledger.epsilon:g} at delta {ledger.delta:g} "

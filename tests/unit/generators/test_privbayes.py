@@ -242,3 +242,22 @@ def test_bounds_get_codes_of_their_own_and_small_integer_ranges_are_exact() -> N
     spiky = data.assign(score=np.where(np.arange(200) % 4 == 0, 37.0, 0.0))
     out = simulacra.create_generator("privbayes", epsilon=5.0, random_state=0).fit(spiky, schema).sample(2000)
     assert (out["score"] == 0.0).mean() > 0.6
+
+
+def test_cli_run_prints_the_privacy_spent_and_reports_the_frontier(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simulacra.cli.main import app
+
+    data, schema = _table(300)
+    data.to_csv(tmp_path / "t.csv", index=False)
+    schema.save(tmp_path / "public.json")
+    args = ["run", str(tmp_path / "t.csv"), "-o", str(tmp_path / "out"), "--generator", "privbayes"]
+    args += ["--epsilon", "1", "--schema", str(tmp_path / "public.json")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "differential privacy: epsilon 1 of 1" in " ".join(result.output.split())
+    report = json.loads((tmp_path / "out" / "report" / "report.json").read_text())
+    assert report["generator"]["privacy"]["mechanism"] == "PrivBayes (gaussian)"
+    html = (tmp_path / "out" / "report" / "report.html").read_text()
+    assert "Differential privacy" in html and "Privacy-utility frontier" in html
