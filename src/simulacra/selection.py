@@ -118,14 +118,22 @@ def split_three(
 
 
 def _holdout(frame: pd.DataFrame, n_out: int, target: str | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``frame`` less ``n_out`` rows, and those rows; stratified on ``target`` where every class has 2+ rows."""
-    from sklearn.model_selection import train_test_split
-
     if n_out < 1 or len(frame) - n_out < 2:
         raise ParameterError(
             f"the input has too few rows ({len(frame)}) to set aside {n_out} for validation and test and fit on "
             "the rest; give more rows"
         )
+    return split_off(frame, n_out, target, seed)
+
+
+def split_off(frame: pd.DataFrame, n_out: int, target: str | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` less ``n_out`` rows, and those rows; seeded, stratified on ``target`` where every class has 2+ rows.
+
+    The one split of ``run`` (training / holdout) and ``run --auto`` (training / validation / test); the
+    callers check that enough rows are left and say so in their own words.
+    """
+    from sklearn.model_selection import train_test_split
+
     stratify = None
     if target is not None:
         labels = frame[target].astype("object").where(frame[target].notna(), "<missing>").astype(str)

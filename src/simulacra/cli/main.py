@@ -658,23 +658,15 @@ def _split(frame: Any, fraction: float, target: str | None, seed: int) -> tuple[
     """Training and holdout parts, seeded, stratified on ``target`` where every class has 2+ rows."""
     import math
 
-    from sklearn.model_selection import train_test_split
-
     n_holdout = math.ceil(fraction * len(frame))
     if len(frame) - n_holdout < 2 or n_holdout < 1:
         raise ParameterError(
             f"the input has {len(frame)} rows: too few to set aside a holdout of {fraction:.0%} and fit on the rest; "
             "use more rows, another --holdout-fraction, or --no-evaluate"
         )
-    positions = list(range(len(frame)))
-    stratify = None
-    if target is not None:
-        labels = frame[target].astype("object").where(frame[target].notna(), "<missing>").astype(str)
-        counts = labels.value_counts()
-        if counts.min() >= 2 and len(counts) <= min(n_holdout, len(frame) - n_holdout):
-            stratify = labels.to_numpy()
-    train_pos, hold_pos = train_test_split(positions, test_size=n_holdout, random_state=seed % 2**32, stratify=stratify)
-    return frame.iloc[sorted(train_pos)].reset_index(drop=True), frame.iloc[sorted(hold_pos)].reset_index(drop=True)
+    from ..selection import split_off
+
+    return split_off(frame, n_holdout, target, seed)
 
 
 @app.command()
