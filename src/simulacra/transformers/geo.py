@@ -11,7 +11,9 @@ Two models, chosen by the spec's ``geo_model``:
 
 * ``"cells"`` (default): ``<base>.cell``, a discrete column whose categories are the leaves of an adaptive
   H3 hierarchy (a generator learns it as a categorical, jointly with every other column), plus
-  ``<base>.dx`` / ``<base>.dy``, the offset from the cell's centre in units of its edge length. Synthetic
+  ``<base>.dx`` / ``<base>.dy``, the offset from the cell's centre in units of its edge length; at sampling
+  the offsets of each cell are re-paired with its rows along the direction in which the row's other columns
+  move a point in that cell (:mod:`simulacra.transformers._geo_placement`). Synthetic
   points stay in their cell and in the region (the spec's ``region``, else the cells where the real data
   lies); ``geo_min_distance_m`` keeps them away from real points alone in their cell. Details and the
   privacy trade-offs: :mod:`simulacra.transformers._geo_cells`.
@@ -43,6 +45,7 @@ from ._common import (
     read_null,
 )
 from ._geo_cells import GeoOptions, SpatialCells, check_ranges
+from ._geo_placement import WithinCellPlacement
 from .base import ModelColumn, ModelColumnType
 from .numeric import NumberFormat, parse_numbers
 
@@ -116,9 +119,34 @@ class _PointModel(BaseTransformer):
         options = geo_options(self.specs)
         self.geo_model_ = options.model
         self.cells_: SpatialCells | None = None
+        self.placement_: WithinCellPlacement | None = None
         if options.model == "cells" and (~missing).sum() >= 2 * options.min_points:
             box = (*self.bounds_[0], *self.bounds_[1])
             self.cells_ = SpatialCells(options).fit(lat[~missing], lon[~missing], _decimals(self.formats_), box)
+
+    @property
+    def wants_table(self) -> bool:
+        """Whether :meth:`fit_table` should see the whole table's model columns (the cell model does)."""
+        return getattr(self, "cells_", None) is not None
+
+    def fit_table(self, model: Mapping[str, np.ndarray], columns: list[ModelColumn]) -> None:
+        """Learn where in its cell a point sits given the row's other continuous model columns
+        (:mod:`._geo_placement`); called by the table transformer after every column is fitted."""
+        if self.cells_ is None:
+            return
+        base = self._names[0]
+        own = {c.name for c in self._point_columns()}
+        names = WithinCellPlacement.companions(
+            [c.name for c in columns if c.type is ModelColumnType.CONTINUOUS and c.name in model], sorted(own)
+        )
+        rows = model[f"{base}.null"] == 0 if self.has_null_ else np.ones(len(model[f"{base}.cell"]), dtype=bool)
+        self.placement_ = WithinCellPlacement().fit(
+            np.asarray(model[f"{base}.cell"])[rows].astype(np.int64),
+            np.asarray(model[f"{base}.dx"], dtype=float)[rows],
+            np.asarray(model[f"{base}.dy"], dtype=float)[rows],
+            {n: np.asarray(model[n], dtype=float)[rows] for n in names},
+            self.cells_.n_cells,
+        )
 
     def _point_columns(self) -> list[ModelColumn]:
         base, lat, lon = self._names
@@ -168,6 +196,10 @@ class _PointModel(BaseTransformer):
             codes = read_codes(model, f"{base}.cell", n, self.cells_.n_cells)
             dx = read_continuous(model, f"{base}.dx", n, 0.0)
             dy = read_continuous(model, f"{base}.dy", n, 0.0)
+            placement = self.placement_
+            if placement is not None and all(f in model for f in placement.features_):
+                features = {f: np.asarray(model[f], dtype=float) for f in placement.features_}
+                dx, dy = placement.apply(codes, dx, dy, features, rng)
             lat, lon = self.cells_.decode(codes, dx, dy, rng)
             return lat, lon, missing
         values = []
@@ -176,12 +208,18 @@ class _PointModel(BaseTransformer):
         return values[0], values[1], missing
 
     def _point_state(self) -> dict[str, Any]:
-        return {"geo_model": self.geo_model_, "cells": None if self.cells_ is None else self.cells_.get_state()}
+        return {
+            "geo_model": self.geo_model_,
+            "cells": None if self.cells_ is None else self.cells_.get_state(),
+            "placement": None if self.placement_ is None else self.placement_.get_state(),
+        }
 
     def _set_point_state(self, state: Mapping[str, Any]) -> None:
         self.geo_model_ = str(state.get("geo_model", "numeric"))
         cells = state.get("cells")
         self.cells_ = None if cells is None else SpatialCells(geo_options(self.specs)).set_state(cells)
+        placement = state.get("placement")
+        self.placement_ = None if placement is None else WithinCellPlacement.from_state(placement)
 
     def region_contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Whether points lie in the region synthetic points are kept to (all True for the numeric model)."""

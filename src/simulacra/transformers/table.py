@@ -58,6 +58,12 @@ class TableTransformer:
         self.transformers_ = self._build()
         for t in self.transformers_:
             t.fit(data[t.input_columns], rng)
+        wanting = [t for t in self.transformers_ if getattr(t, "wants_table", False)]
+        if wanting:  # transformers that learn from the other columns' model values (the geo cell model)
+            model = self.transform(data, np.random.default_rng(rng.integers(2**63)))
+            arrays = {str(c): model[c].to_numpy() for c in model.columns}
+            for t in wanting:
+                t.fit_table(arrays, self.model_columns)  # type: ignore[attr-defined]
         return self
 
     @property
