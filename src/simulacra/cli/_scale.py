@@ -185,7 +185,9 @@ def run(
         if evaluate and holdout_fraction > 0:
             train, holdout = full.holdout_split(holdout_fraction, seed)
         start = time.perf_counter()
-        if schema is None:  # the model sees the schema of its training rows only, as in memory
+        if schema is None and "epsilon" not in gen.get_params():
+            # the model sees the schema of its training rows only, as in memory; a DP generator never gets a
+            # schema read from the data (fit_dataset stops and asks for the public one)
             schema = profile_dataset(train, engine=eng, random_state=seed % (2**32), progress=progress)
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -194,7 +196,7 @@ def run(
         output.mkdir(parents=True, exist_ok=True)
         schema.save(output / "schema.json")
         fitted.save(output / "model")
-        n = rows if rows is not None else int(fitted.fingerprint_["n_rows"])
+        n = rows if rows is not None else _default_rows(fitted)
         start = time.perf_counter()
         sample_dataset(fitted, n, output / "synthetic", engine=eng, random_state=seed, progress=progress)
         timings["sample"] = time.perf_counter() - start
@@ -212,3 +214,11 @@ def run(
         console.print(
             f"written to {output}/: schema.json, model/, synthetic/" + (", report/report.json" if evaluate else "")
         )
+
+
+def _default_rows(fitted: Any) -> int:
+    """As many rows as the training data: its count, or for a DP model (which never keeps the exact count)
+    the model's own noisy estimate of it."""
+    if "n_rows" in fitted.fingerprint_:
+        return int(fitted.fingerprint_["n_rows"])
+    return max(1, round(float(fitted.model_.total)))

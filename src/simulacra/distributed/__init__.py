@@ -22,10 +22,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SchemaError
 from ..generators.base import Generator
 from ..progress import NO_PROGRESS, ProgressCallback
 from ..registry import create_generator
@@ -53,6 +54,9 @@ __all__ = [
     "read_partition",
     "sample_dataset",
 ]
+
+if TYPE_CHECKING:
+    from ..generators.statistical._counts import FitsFromCounts
 
 DEFAULT_FIT_SAMPLE_ROWS = 100_000
 """Rows of the uniform sample that fits the transformers and the copula's category orders, and that
@@ -125,10 +129,14 @@ def fit_dataset(
     """Fit ``generator`` (a name, or a configured instance) on every row of ``source``.
 
     ``method="auto"``: the Gaussian copula is fitted from distributed statistics over every row
-    (:mod:`simulacra.distributed.copula`); any other generator (the deep ones) trains in memory on a
-    uniform sample of ``sample_rows`` rows drawn in one pass. ``method="sample"`` trains any generator,
-    the copula included, on that sample. Without ``schema`` the dataset is profiled first (two passes).
+    (:mod:`simulacra.distributed.copula`); ``mst``, ``aim`` and ``privbayes`` from exact marginal counts over
+    every row (:mod:`simulacra.distributed.marginals`; they need the public ``schema``); any other generator
+    (the deep ones) trains in memory on a uniform sample of ``sample_rows`` rows drawn in one pass.
+    ``method="sample"`` trains any generator, the copula included, on that sample (a DP generator then gets
+    the public schema as given and spends its budget on the sample). Without ``schema`` the dataset is
+    profiled first (two passes); a DP generator stops instead and asks for the public schema.
     """
+    from ..generators.statistical._counts import FitsFromCounts
     from ..generators.statistical.gaussian_copula import GaussianCopulaGenerator
     from .copula import draw_sample, fit_copula
 
@@ -141,14 +149,21 @@ def fit_dataset(
     seed = gen.random_state if gen.random_state is not None else fresh_seed()
     with _engine(engine, scheduler, n_workers) as eng:
         ds = _dataset(source, eng, partition_rows)
+        dp = "epsilon" in gen.get_params()
+        if dp and schema is None:
+            raise SchemaError(
+                f"{gen.name} on a dataset needs the public schema (bounds and category lists known without the "
+                "data): write one with `simulacra profile --public`, fill it in and pass it with --schema"
+            )
+        if method == "auto" and isinstance(gen, FitsFromCounts):
+            assert schema is not None
+            return _fit_counted(gen, ds, schema, eng, progress)
         if schema is None:
             from .profile import profile_partitions
 
             schema = profile_partitions(ds, eng, random_state=int(seed) % (2**32), progress=progress)
         missing = [c for c in schema.names if c not in ds.columns]
         if missing:
-            from ..errors import SchemaError
-
             raise SchemaError(f"the data lacks column(s) {missing} named in the schema; re-run `simulacra profile`")
         count = [s.name for s in schema if s.kind.value == "categorical" and s.categories is None]
         drawn = draw_sample(ds, eng, sample_rows, int(seed), count, progress)
@@ -156,10 +171,29 @@ def fit_dataset(
             return fit_copula(gen, ds, schema, drawn, eng, int(seed), progress)
         from .copula import _complete_categories, complete_taken
 
-        gen.fit(drawn.sample.rows[list(schema.names)], _complete_categories(schema, drawn), progress=progress)
+        # a DP generator gets the public schema as it is (category lists completed from the data would be a
+        # leak) and keeps its own, noisy, row count; it is fitted on the uniform sample, which subsampling
+        # only makes more private than its ledger says
+        gen.fit(
+            drawn.sample.rows[list(schema.names)],
+            schema if dp else _complete_categories(schema, drawn),
+            progress=progress,
+        )
         complete_taken(gen.transformer_, ds, eng, progress)
-        gen.fingerprint_["n_rows"] = drawn.n_rows
+        if not dp:
+            gen.fingerprint_["n_rows"] = drawn.n_rows
         return gen
+
+
+def _fit_counted(
+    gen: FitsFromCounts, ds: Dataset, schema: TableSchema, eng: Engine, progress: ProgressCallback
+) -> Generator:
+    from .marginals import fit_from_counts
+
+    missing = [c for c in schema.names if c not in ds.columns]
+    if missing:
+        raise SchemaError(f"the data lacks column(s) {missing} named in the schema; check the schema's columns")
+    return fit_from_counts(gen, ds, schema, eng, progress)  # type: ignore[return-value]
 
 
 def evaluate_dataset(

@@ -80,6 +80,8 @@ class GANGenerator(DeepGenerator):
         scores through its empirical CDF and back by quantile interpolation; one scalar per column).
     early_stopping : score a sample against a validation split every few epochs; stop when it no
         longer improves and keep the best weights.
+    calibrate : after training, offset each discrete column's logits so its expected category rates equal
+        the training rates (rare categories otherwise come out far below their rate); off under DP.
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     threads : torch CPU threads during fit and sample; ``None``: every available core for tables of
         2,000 rows or more, one thread below (small steps gain nothing from a second thread).
@@ -112,6 +114,7 @@ class GANGenerator(DeepGenerator):
         learning_rate: float = 2e-4,
         numeric_encoding: str = "quantile",
         early_stopping: bool = True,
+        calibrate: bool = True,
         device: str = "auto",
         threads: int | None = None,
         epsilon: float | None = None,
@@ -131,6 +134,7 @@ class GANGenerator(DeepGenerator):
         self.learning_rate = learning_rate
         self.numeric_encoding = numeric_encoding
         self.early_stopping = early_stopping
+        self.calibrate = calibrate
         self.device = device
         self.threads = threads
         self.epsilon = epsilon

@@ -73,6 +73,8 @@ class VAEGenerator(DeepGenerator):
         scores through its empirical CDF and back by quantile interpolation; one scalar per column).
     early_stopping : score a sample against a validation split every few epochs; stop when it no
         longer improves and keep the best weights.
+    calibrate : after training, offset each discrete column's logits so its expected category rates equal
+        the training rates (rare categories otherwise come out far below their rate); off under DP.
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     threads : torch CPU threads during fit and sample; ``None``: every available core for tables of
         2,000 rows or more, one thread below (small steps gain nothing from a second thread).
@@ -102,6 +104,7 @@ class VAEGenerator(DeepGenerator):
         learning_rate: float = 1e-3,
         numeric_encoding: str = "quantile",
         early_stopping: bool = True,
+        calibrate: bool = True,
         device: str = "auto",
         threads: int | None = None,
         epsilon: float | None = None,
@@ -121,6 +124,7 @@ class VAEGenerator(DeepGenerator):
         self.learning_rate = learning_rate
         self.numeric_encoding = numeric_encoding
         self.early_stopping = early_stopping
+        self.calibrate = calibrate
         self.device = device
         self.threads = threads
         self.epsilon = epsilon
@@ -161,7 +165,10 @@ class VAEGenerator(DeepGenerator):
             # parameter Opacus can clip, so it stays at its start value
             self.dec_.sigma.requires_grad_(False)
         params = [p for p in list(self.enc_.parameters()) + list(self.dec_.parameters()) if p.requires_grad]
-        self.opt_ = torch.optim.Adam(params, lr=float(self.learning_rate), weight_decay=1e-5)
+        # the fused Adam kernel: one call for every parameter instead of a Python loop (about 8% of an epoch on
+        # Adult); Opacus wraps the optimiser under DP, so that path keeps the plain one
+        fused = self.dp_plan_ is None
+        self.opt_ = torch.optim.Adam(params, lr=float(self.learning_rate), weight_decay=1e-5, fused=fused)
         if self.dp_plan_ is not None:
             from ._dp import wrap_private
 

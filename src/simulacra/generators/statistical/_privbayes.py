@@ -51,6 +51,7 @@ import numpy as np
 from ...privacy import PrivacyLedger
 from ...privacy.mechanisms import exponential_mechanism, gaussian_mechanism, gaussian_sigma, laplace_mechanism
 from ...progress import NO_PROGRESS, ProgressCallback
+from ._counts import MarginalCounts
 
 __all__ = [
     "R_SENSITIVITY",
@@ -129,7 +130,7 @@ def _candidates(
 
 
 def fit_network(
-    codes: np.ndarray,
+    counts: MarginalCounts,
     sizes: Sequence[int],
     *,
     ledger: PrivacyLedger,
@@ -140,8 +141,11 @@ def fit_network(
     mechanism: str = "gaussian",
     progress: ProgressCallback = NO_PROGRESS,
 ) -> Network:
-    """Learn the network and its noisy conditionals, spending the whole of ``ledger``'s remaining budget."""
-    d = codes.shape[1]
+    """Learn the network and its noisy conditionals, spending the whole of ``ledger``'s remaining budget.
+
+    The data is read only through ``counts``: the row count, one batch of joint counts per network step
+    (the candidates not scored before), and one batch for the conditionals."""
+    d = len(sizes)
     sizes = [int(s) for s in sizes]
     if d == 0:
         return Network(sizes=[], order=[], parents=[])
@@ -152,7 +156,7 @@ def fit_network(
     # 1. noisy row count (theta-usefulness only)
     n_noisy = float(
         gaussian_mechanism(
-            np.array([float(len(codes))]),
+            np.array([float(counts([(0,)], sizes)[0].sum())]),
             sensitivity=1.0,
             rho=rho_count,
             ledger=ledger,
@@ -172,12 +176,11 @@ def fit_network(
     for step in range(1, d):
         remaining = [j for j in range(d) if j not in order]
         cands = _candidates(order, remaining, sizes, degree, max_cells)
-        scores = np.empty(len(cands))
-        for i, (x, ps) in enumerate(cands):
-            key = (x, tuple(sorted(ps)))
-            if key not in cache:
-                cache[key] = r_score(joint_counts(codes, sizes, x, key[1])) if ps else 0.0
-            scores[i] = cache[key]
+        keys = [(x, tuple(sorted(ps))) for x, ps in cands]
+        new = list(dict.fromkeys(k for k in keys if k not in cache and k[1]))
+        for key, table in zip(new, counts([(*ps, x) for x, ps in new], sizes), strict=True):
+            cache[key] = r_score(table.reshape(-1, sizes[key[0]]))
+        scores = np.array([cache.get(key, 0.0) for key in keys])
         pick = exponential_mechanism(
             scores,
             sensitivity=R_SENSITIVITY,
@@ -195,17 +198,18 @@ def fit_network(
     # 3. noisy conditionals
     net = Network(sizes=sizes, order=order, parents=parents, n_noisy=n_noisy, max_cells=max_cells)
     progress.start("privbayes conditionals", d)
+    tables = counts([(*parents[pos], x) for pos, x in enumerate(order)], sizes)
     for pos, x in enumerate(order):
-        counts = joint_counts(codes, sizes, x, parents[pos])
+        joint = tables[pos].reshape(-1, sizes[x])
         label = f"conditional {pos + 1}"
         if mechanism == "laplace":
             eps_each = math.sqrt(2.0 * rho_cond / d)
             noisy = laplace_mechanism(
-                counts, sensitivity=1.0, epsilon=eps_each, ledger=ledger, label=label, rng=rng, stage="conditionals"
+                joint, sensitivity=1.0, epsilon=eps_each, ledger=ledger, label=label, rng=rng, stage="conditionals"
             )
         else:
             noisy = gaussian_mechanism(
-                counts, sensitivity=1.0, rho=rho_cond / d, ledger=ledger, label=label, rng=rng, stage="conditionals"
+                joint, sensitivity=1.0, rho=rho_cond / d, ledger=ledger, label=label, rng=rng, stage="conditionals"
             )
         net.cpts.append(_normalise(noisy))
         progress.advance("privbayes conditionals")

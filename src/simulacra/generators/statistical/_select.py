@@ -35,17 +35,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ...privacy import PrivacyLedger, exponential_mechanism, gaussian_sigma
-from ._pgm import JunctionModel, Measurement, count_marginal, estimate
+from ._counts import Clique, MarginalCounts
+from ._pgm import JunctionModel, Measurement, estimate
 
 __all__ = ["aim", "compress_one_way", "mst"]
 
-Clique = tuple[int, ...]
 Tick = Callable[[str], None]
 
 
 def _measure(
-    codes: np.ndarray,
-    sizes: Sequence[int],
+    x: np.ndarray,
     clique: Clique,
     rho: float,
     ledger: PrivacyLedger,
@@ -53,10 +52,9 @@ def _measure(
     label: str,
     stage: str,
 ) -> Measurement:
-    """Gaussian histogram of one marginal (L2 sensitivity 1) charged at ``rho``."""
+    """Gaussian histogram of one marginal's exact counts ``x`` (L2 sensitivity 1) charged at ``rho``."""
     sigma = gaussian_sigma(rho, 1.0)
     ledger.charge(label, mechanism="gaussian", rho=rho, sensitivity=1.0, noise_scale=sigma, stage=stage)
-    x = count_marginal(codes, sizes, clique)
     return Measurement(clique, x + rng.normal(0.0, sigma, size=x.size), sigma)
 
 
@@ -84,7 +82,7 @@ def _compressed_measurement(m: Measurement, mapping: np.ndarray) -> Measurement:
 
 
 def mst(
-    codes: np.ndarray,
+    counts: MarginalCounts,
     sizes: Sequence[int],
     ledger: PrivacyLedger,
     rng: np.random.Generator,
@@ -93,16 +91,17 @@ def mst(
     iters: int,
     tick: Tick,
 ) -> tuple[JunctionModel, list[np.ndarray]]:
-    """Fit MST; returns the model over compressed codes and each column's compression mapping."""
+    """Fit MST from exact marginal ``counts`` (two requests: the 1-way marginals, then every pair after
+    compression); returns the model over compressed codes and each column's compression mapping."""
     d = len(sizes)
     third = rho / 3.0
+    exact = counts([(j,) for j in range(d)], sizes)
     one_way = [
-        _measure(codes, sizes, (j,), third / d, ledger, rng, f"1-way marginal {j}", "1-way marginals") for j in range(d)
+        _measure(exact[j], (j,), third / d, ledger, rng, f"1-way marginal {j}", "1-way marginals") for j in range(d)
     ]
     tick("measured 1-way marginals")
     mappings = [compress_one_way(m.y, m.sigma) for m in one_way]
     csizes = [int(mp.max()) + 1 for mp in mappings]
-    ccodes = np.column_stack([mappings[j][codes[:, j]] for j in range(d)]) if d else codes
     measurements = [_compressed_measurement(m, mappings[j]) for j, m in enumerate(one_way)]
     if d >= 2:
         # independence model from the noisy 1-way counts (clipped, scaled to a common total)
@@ -113,9 +112,10 @@ def mst(
             probs.append(p / p.sum() if p.sum() > 0 else np.full(csizes[j], 1.0 / csizes[j]))
         total = max(1.0, float(np.median([np.sum(np.maximum(m.y, 0)) for m in one_way])))
         pairs = list(itertools.combinations(range(d), 2))
+        pair_counts = dict(zip(pairs, counts(pairs, csizes, mappings), strict=True))
         scores = {}
         for a, b in pairs:
-            x = count_marginal(ccodes, csizes, (a, b))
+            x = pair_counts[(a, b)]
             xhat = total * np.outer(probs[a], probs[b]).ravel()
             scores[(a, b)] = float(np.abs(x - xhat).sum())
         tick("scored pairs")
@@ -147,15 +147,20 @@ def mst(
         for a, b in chosen:
             measurements.append(
                 _measure(
-                    ccodes, csizes, (a, b), third / (d - 1), ledger, rng, f"2-way marginal {a},{b}", "2-way marginals"
+                    pair_counts[(a, b)],
+                    (a, b),
+                    third / (d - 1),
+                    ledger,
+                    rng,
+                    f"2-way marginal {a},{b}",
+                    "2-way marginals",
                 )
             )
         tick("measured 2-way marginals")
     else:
         # one column: the rest of the budget measures its marginal once more
-        measurements.append(
-            _measure(ccodes, csizes, (0,), 2 * third, ledger, rng, "1-way marginal 0 (again)", "1-way marginals")
-        )
+        x = np.bincount(mappings[0], weights=exact[0], minlength=csizes[0]) if d else np.zeros(1)
+        measurements.append(_measure(x, (0,), 2 * third, ledger, rng, "1-way marginal 0 (again)", "1-way marginals"))
     model = estimate(csizes, measurements, iters=iters)
     tick("estimated model")
     return JunctionModel.from_mbi(model, csizes), mappings
@@ -211,7 +216,7 @@ def junction_cells(sizes: Sequence[int], cliques: Sequence[Clique]) -> float:
 
 
 def aim(
-    codes: np.ndarray,
+    counts: MarginalCounts,
     sizes: Sequence[int],
     ledger: PrivacyLedger,
     rng: np.random.Generator,
@@ -245,20 +250,19 @@ def aim(
         weights[c] = float(per_column[list(c)].sum())
     # 1-way marginals first, with ``init_share`` of the budget; the rest over ``rounds`` adaptive rounds
     rho_init = init_share * rho
+    exact = counts([(j,) for j in range(d)], sizes)
     one_way = [
-        _measure(codes, sizes, (j,), rho_init / d, ledger, rng, f"1-way marginal {j}", "1-way marginals")
-        for j in range(d)
+        _measure(exact[j], (j,), rho_init / d, ledger, rng, f"1-way marginal {j}", "1-way marginals") for j in range(d)
     ]
+    mappings: list[np.ndarray] | None = None
     if compress:  # MST's domain compression from the noisy 1-way counts (post-processing: no budget)
         mappings = [compress_one_way(m.y, m.sigma) for m in one_way]
         sizes = [int(mp.max()) + 1 for mp in mappings]
-        codes = np.column_stack([mappings[j][codes[:, j]] for j in range(d)])
         measurements = [_compressed_measurement(m, mappings[j]) for j, m in enumerate(one_way)]
     else:
-        mappings = None
         measurements = list(one_way)
     cands = [c for c in weights if math.prod(sizes[j] for j in c) <= max_cells]
-    answers = {c: count_marginal(codes, sizes, c) for c in cands}
+    answers = dict(zip(cands, counts(cands, sizes, mappings), strict=True))
     rho_used = rho_init
     rho_round = (rho - rho_init) / rounds
     sigma = math.sqrt(1 / (2 * 0.9 * rho_round))
@@ -309,7 +313,7 @@ def aim(
             c = small[pick]
             batch.append((c, probe.counts(c)))
             measurements.append(
-                _measure(codes, sizes, c, 0.5 / sigma**2, ledger, rng, f"round {t}: measure {list(c)}", "measurements")
+                _measure(answers[c], c, 0.5 / sigma**2, ledger, rng, f"round {t}: measure {list(c)}", "measurements")
             )
             in_model.add(c)
             if terminate:

@@ -20,11 +20,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 
+from ..._random import check_random_state
 from ...errors import ParameterError, SchemaError
 from ...privacy import PrivacyLedger
 from ...privacy.domain import estimate_bounds
@@ -33,6 +35,7 @@ from ...schema import TableSchema
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
 from ..base import Generator
+from ._counts import CodeCounts, CountsFactory, MarginalCounts
 from ._discretize import DiscreteCodec, domain_problems
 from ._pgm import JunctionModel
 
@@ -58,6 +61,16 @@ def missing_domain_message(missing: list[str], unsupported: list[str], *, profil
             f"{', '.join(unsupported)}"
         )
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class CodecEncoder:
+    """Private rows -> codes through the schema-only :class:`DiscreteCodec` (draws nothing)."""
+
+    codec: DiscreteCodec
+
+    def __call__(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(self.codec.transform(frame[list(self.codec.schema.names)]).to_numpy(dtype=np.int64))
 
 
 class _MarginalDP(Generator):
@@ -125,7 +138,11 @@ class _MarginalDP(Generator):
     def _fit(
         self, model: pd.DataFrame, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
     ) -> None:
-        codes = model.to_numpy(dtype=np.int64)
+        self._fit_from(CodeCounts(model.to_numpy(dtype=np.int64)), columns, rng, progress)
+
+    def _fit_from(
+        self, counts: MarginalCounts, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
+    ) -> None:
         sizes = [c.n_categories for c in columns]
         ledger = self.privacy_
         progress = progress or NO_PROGRESS
@@ -134,11 +151,38 @@ class _MarginalDP(Generator):
         def tick(what: str) -> None:
             progress.advance(f"fit {self.name}", 1)
 
-        self.model_, self.mappings_ = self._fit_codes(codes, sizes, ledger, rng, tick)
+        self.model_, self.mappings_ = self._fit_codes(counts, sizes, ledger, rng, tick)
         progress.end(f"fit {self.name}")
 
+    def fit_counts(
+        self,
+        counts: CountsFactory,
+        schema: TableSchema,
+        fingerprint: Mapping[str, Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Fit from exact marginal histograms instead of rows (a dataset larger than memory, see
+        :func:`simulacra.distributed.fit_dataset`): ``counts(encoder, seed)`` gives the histograms of the data
+        encoded by ``encoder``. The schema must hold the public domain (``domain_share`` needs rows, so it
+        is not used here). Same seed and same data: the same model as :meth:`fit`.
+        """
+        self._validate_params()
+        missing, unsupported = domain_problems(schema)
+        if missing or unsupported:
+            raise SchemaError(missing_domain_message(missing, unsupported, profiled=False))
+        self.privacy_ = PrivacyLedger(self.epsilon, self.delta)
+        rng = check_random_state(self.random_state)
+        codec = DiscreteCodec(schema, bins=self.bins).fit()
+        self.schema_ = schema
+        self.transformer_ = codec
+        self.fingerprint_ = {k: v for k, v in fingerprint.items() if k != "n_rows"}
+        self._fit_from(counts(CodecEncoder(codec), 0), codec.model_columns, rng, progress or NO_PROGRESS)
+        self._sample_rng = check_random_state(self.random_state)
+        return self
+
     def _fit_codes(
-        self, codes: np.ndarray, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
+        self, counts: MarginalCounts, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
     ) -> tuple[JunctionModel, list[np.ndarray] | None]:
         raise NotImplementedError
 
@@ -221,11 +265,11 @@ class MSTGenerator(_MarginalDP):
         _check_int("iters", self.iters, 1)
 
     def _fit_codes(
-        self, codes: np.ndarray, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
+        self, counts: MarginalCounts, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
     ) -> tuple[JunctionModel, list[np.ndarray] | None]:
         from ._select import mst
 
-        return mst(codes, sizes, ledger, rng, rho=ledger.remaining_rho, iters=self.iters, tick=tick)
+        return mst(counts, sizes, ledger, rng, rho=ledger.remaining_rho, iters=self.iters, tick=tick)
 
 
 class AIMGenerator(_MarginalDP):
@@ -293,7 +337,7 @@ class AIMGenerator(_MarginalDP):
             raise ParameterError(f"max_model_size must be a positive number (millions of cells), got {m!r}")
 
     def _fit_codes(
-        self, codes: np.ndarray, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
+        self, counts: MarginalCounts, sizes: list[int], ledger: PrivacyLedger, rng: np.random.Generator, tick: Any
     ) -> tuple[JunctionModel, list[np.ndarray] | None]:
         from ._select import aim
 
@@ -301,7 +345,7 @@ class AIMGenerator(_MarginalDP):
         workload = list(itertools.combinations(range(d), min(self.degree, d)))
         rounds = self.rounds if self.rounds is not None else max(1, 2 * d)
         return aim(
-            codes, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
+            counts, sizes, ledger, rng, rho=ledger.remaining_rho, workload=workload, rounds=rounds,
             max_model_cells=self.max_model_size * 1e6, max_cells=self.max_cells, iters=self.iters,
             final_iters=self.final_iters, per_round=self.per_round, compress=self.compress, tick=tick,
         )  # fmt: skip

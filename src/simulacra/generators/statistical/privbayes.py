@@ -14,6 +14,7 @@ Needs numpy only (no JAX, no torch): it is registered with the ``dp`` extra for 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -25,14 +26,41 @@ from ...privacy import PrivacyLedger
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
 from ...transformers.base import ModelColumn
+from ...transformers.table import TableTransformer
 from ...validation import check_frame
 from ..base import Generator, data_fingerprint
+from ._counts import CodeCounts, CountsFactory, MarginalCounts
 from ._privbayes import Network, fit_network, sample_network
-from ._public_domain import BinnedDomain, check_domain_share, fit_public
+from ._public_domain import (
+    BinnedDomain,
+    PublicFit,
+    check_domain_share,
+    check_missing,
+    check_public_domain,
+    fit_public,
+    fit_public_transformer,
+    public_frame,
+)
 
 __all__ = ["PrivBayesGenerator"]
 
 _MECHANISMS = ("gaussian", "laplace")
+
+
+@dataclass(frozen=True)
+class PublicEncoder:
+    """Private rows -> privbayes codes through the transformer fitted on public values and the binned
+    domain; refuses missing cells the public schema does not allow (names columns, never values)."""
+
+    schema: TableSchema
+    transformer: TableTransformer
+    domain: BinnedDomain
+    columns: list[ModelColumn]
+
+    def __call__(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        check_missing(frame, self.schema, "privbayes")
+        model = self.transformer.transform(frame[list(self.schema.names)], rng)
+        return np.asarray(self.domain.encode(model, self.columns))
 
 
 class PrivBayesGenerator(Generator):
@@ -140,9 +168,13 @@ class PrivBayesGenerator(Generator):
     ) -> None:
         self.columns_ = columns
         ledger = self.__dict__.pop("_ledger")  # made in fit: domain estimation may have charged it already
-        codes = self.domain_.encode(model, columns)
+        self._fit_network(CodeCounts(self.domain_.encode(model, columns)), ledger, rng, progress)
+
+    def _fit_network(
+        self, counts: MarginalCounts, ledger: PrivacyLedger, rng: np.random.Generator, progress: ProgressCallback
+    ) -> None:
         self.network_ = fit_network(
-            codes,
+            counts,
             self.domain_.sizes,
             ledger=ledger,
             rng=rng,
@@ -154,6 +186,41 @@ class PrivBayesGenerator(Generator):
         )
         self.ledger_ = ledger
         self.privacy_ = {"generator": "privbayes", "mechanism": f"PrivBayes ({self.mechanism})", **ledger.to_dict()}
+
+    def fit_counts(
+        self,
+        counts: CountsFactory,
+        schema: TableSchema,
+        fingerprint: Mapping[str, Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Fit from exact joint counts instead of rows (a dataset larger than memory, see
+        :func:`simulacra.distributed.fit_dataset`): ``counts(encoder, seed)`` gives the histograms of the data
+        encoded by ``encoder``, the public transformer and :class:`BinnedDomain` built here from the schema
+        alone. The schema must hold the public domain (``domain_share`` needs rows, so it is refused)."""
+        progress = progress or NO_PROGRESS
+        self._validate_params()
+        if self.domain_share is not None:
+            raise ParameterError(
+                "privbayes: domain_share estimates bounds from rows, which a fit from counts does not read; give "
+                "every bound in the public schema and leave domain_share unset"
+            )
+        rng = check_random_state(self.random_state)
+        ledger = PrivacyLedger(self.epsilon, self.delta)
+        checked = check_public_domain(schema, "privbayes", pd.DataFrame())  # rows only for domain_share
+        transformer = fit_public_transformer(checked, rng, self.locale)
+        public_model = transformer.transform(public_frame(checked), rng)
+        public = PublicFit(checked, transformer, public_model.head(0), public_model)
+        self.domain_ = BinnedDomain.build(public, self.bins)
+        self.schema_ = checked
+        self.transformer_ = transformer
+        self.columns_ = transformer.model_columns
+        encoder = PublicEncoder(checked, transformer, self.domain_, self.columns_)
+        self._fit_network(counts(encoder, int(rng.integers(2**62))), ledger, rng, progress)
+        self.fingerprint_ = {**fingerprint, "n_rows": round(self.network_.n_noisy)}
+        self._sample_rng = check_random_state(self.random_state)
+        return self
 
     def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         if not self.columns_:
