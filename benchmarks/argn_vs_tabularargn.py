@@ -204,7 +204,7 @@ def _encode(frame: pd.DataFrame, train: pd.DataFrame, ds: Dataset) -> np.ndarray
             parts.append(((frame[c].astype(float).fillna(lo) - lo) / ((hi - lo) or 1.0)).to_numpy()[:, None])
         else:
             cats = sorted(set(train[c].astype(str)))
-            codes = pd.Categorical(frame[c].astype(str), categories=cats).codes
+            codes = pd.Index(cats).get_indexer(frame[c].astype(str))
             onehot = np.zeros((len(frame), len(cats)))
             ok = codes >= 0
             onehot[np.flatnonzero(ok), codes[ok]] = 1.0 / np.sqrt(2.0)

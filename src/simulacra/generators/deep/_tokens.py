@@ -28,6 +28,7 @@ from ...transformers.base import ModelColumn
 __all__ = ["Tokenizer"]
 
 _FINE = 16  # within-bin quantile segments used to decode a continuous token
+_ROWS_PER_BIN = 40  # small tables get fewer, better-trained bins
 
 
 class Tokenizer:
@@ -74,7 +75,7 @@ class Tokenizer:
 
     def _fit_continuous(self, x: np.ndarray) -> dict[str, np.ndarray]:
         n = len(x)
-        bins = max(1, min(self.max_bins, n // max(2 * self.rare_count, 1)))
+        bins = max(1, min(self.max_bins, n // _ROWS_PER_BIN))
         edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])) if bins > 1 else np.zeros(0)
         if bins > 1:
             # a value that fills half a bin or more (the zeros of a zero-inflated column) gets a bin of its

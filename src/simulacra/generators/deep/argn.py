@@ -40,6 +40,8 @@ _VALIDATION_MIN_ROWS = 500
 _VALIDATION_FRACTION = 0.1
 _VALIDATION_MAX_ROWS = 5000
 _THREADED_MIN_ROWS = 2000
+_MIN_BATCH = 64
+_MIN_STEPS = 20  # steps per epoch the batch size is lowered for (down to _MIN_BATCH rows)
 _LR_DECAY = 0.5  # learning rate factor after an epoch without a better validation loss
 
 
@@ -188,7 +190,8 @@ class ARGNGenerator(Generator):
             c = len(columns)
             fixed_ranks = torch.arange(c, device=self.device_)
             all_targets = torch.arange(c, device=self.device_)
-            batch = min(int(self.batch_size), len(train))
+            # small tables take smaller batches, so an epoch (the unit of early stopping) has enough steps
+            batch = min(int(self.batch_size), max(_MIN_BATCH, len(train) // _MIN_STEPS), len(train))
             steps = max(1, len(train) // batch)
 
             def nll(x: torch.Tensor, ranks: torch.Tensor) -> torch.Tensor:
@@ -220,7 +223,9 @@ class ARGNGenerator(Generator):
             evaluate = None
             if val is not None:
                 val_t = torch.from_numpy(val).to(self.device_)
-                val_ranks = fixed_ranks.expand(len(val_t), c)
+                # scored in the training mix of orders (drawn once), so early stopping also waits for the
+                # conditionals that any-order sampling needs
+                val_ranks = ranks_for(len(val_t))
 
                 best = [float("inf")]
 
