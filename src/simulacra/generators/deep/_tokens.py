@@ -6,10 +6,11 @@
   value. When all rare codes together have fewer than ``rare_count`` rows they go to the most frequent
   token instead and are never generated.
 - **Continuous** model columns: quantile bins (at most ``max_bins``, each with at least ``rare_count``
-  rows; a value that fills several quantiles, such as the zeros of a zero-inflated column, gets a bin of
-  its own). A token decodes by inverse-CDF interpolation inside its bin through ``_FINE`` + 1 stored
-  within-bin quantiles, so spikes come back exactly and the rest is spread smoothly within the bin instead
-  of replaying training values.
+  rows; a value that fills half a bin or more, such as the zeros of a zero-inflated column, gets a bin of
+  its own). Within its bin a token decodes to a *common* value (one held by at least ``rare_count``
+  training rows: round amounts, ages, counts) at that value's rate in the bin, otherwise by inverse-CDF
+  interpolation through ``_FINE`` + 1 quantiles of the bin's other values, so values held by fewer than
+  ``rare_count`` rows are never replayed, only spread smoothly within the bin.
 
 >>> tok = Tokenizer(max_bins=128, rare_count=5).fit(data, columns)
 >>> tokens = tok.encode(data)          # int64 (n, columns)
@@ -85,15 +86,30 @@ class Tokenizer:
             extra = np.concatenate([values[spikes], values[np.minimum(spikes + 1, len(values) - 1)]])
             edges = np.unique(np.concatenate([edges, extra[extra > values[0]]]))
         edges = _merge_small(np.sort(x), edges, self.rare_count)
+        nb = len(edges) + 1
         token = np.searchsorted(edges, x, side="right")
-        order = np.argsort(token, kind="stable")
-        starts = np.searchsorted(token[order], np.arange(len(edges) + 1))
-        ends = np.append(starts[1:], n)
-        table = np.zeros((len(edges) + 1, _FINE + 1))
-        for b, (s, e) in enumerate(zip(starts, ends, strict=True)):
-            inside = np.sort(x[order[s:e]])
-            table[b] = np.quantile(inside, np.linspace(0, 1, _FINE + 1)) if len(inside) else 0.0
-        return {"edges": edges, "table": table}
+        # common values (at least rare_count rows: round amounts, ages, counts) decode to themselves at their
+        # rate within the bin; the other values of a bin by interpolation through their own quantiles
+        values, counts = np.unique(x, return_counts=True)
+        common = counts >= self.rare_count
+        atoms, atom_counts = values[common], counts[common].astype(float)
+        atom_token = np.searchsorted(edges, atoms, side="right")
+        bin_rows = np.bincount(token, minlength=nb).astype(float)
+        atom_rows = np.bincount(atom_token, weights=atom_counts, minlength=nb)
+        rest = ~np.isin(x, atoms)
+        table = np.zeros((nb, _FINE + 1))
+        for b in range(nb):
+            inside = x[(token == b) & rest]
+            if len(inside):
+                table[b] = np.quantile(inside, np.linspace(0, 1, _FINE + 1))
+        return {
+            "edges": edges,
+            "table": table,
+            "atoms": atoms,
+            "atom_cum": np.cumsum(atom_counts),
+            "atom_start": np.searchsorted(atom_token, np.arange(nb), side="left"),
+            "atom_share": np.divide(atom_rows, bin_rows, out=np.zeros(nb), where=bin_rows > 0),
+        }
 
     # -- sizes --------------------------------------------------------------------------------
     @property
@@ -128,7 +144,18 @@ class Tokenizer:
         k = np.minimum(u.astype(np.int64), _FINE - 1)
         rows = np.arange(len(tokens))
         lo, hi = table[rows, k], table[rows, k + 1]
-        return np.asarray(lo + (u - k) * (hi - lo), dtype=float)
+        out = lo + (u - k) * (hi - lo)
+        pick = rng.random(len(tokens)) < state["atom_share"][tokens]
+        if pick.any():
+            # an atom of the bin, by its training count: cumulative counts between the bin's first and last atom
+            cum = state["atom_cum"]
+            start = state["atom_start"][tokens[pick]]
+            end = np.append(state["atom_start"][1:], len(cum))[tokens[pick]]
+            base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+            r = base + rng.random(int(pick.sum())) * (cum[np.maximum(end - 1, 0)] - base)
+            idx = np.clip(np.searchsorted(cum, r, side="right"), start, np.maximum(end - 1, start))
+            out[pick] = state["atoms"][idx]
+        return np.asarray(out, dtype=float)
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {c.name: self.decode_column(j, tokens[:, j], rng) for j, c in enumerate(self.columns)}

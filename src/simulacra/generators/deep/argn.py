@@ -83,7 +83,7 @@ class ARGNGenerator(Generator):
         batch_size: int = 512,
         embedding_dim: int = 16,
         hidden: int = 128,
-        dropout: float = 0.1,
+        dropout: float = 0.25,
         learning_rate: float = 2e-3,
         weight_decay: float = 1e-5,
         max_bins: int = 128,
