@@ -56,6 +56,12 @@ register(
 )
 register("gan", "simulacra.generators.deep.gan:GANGenerator", "conditional tabular GAN (CTGAN-style)", extra="deep")
 register("vae", "simulacra.generators.deep.vae:VAEGenerator", "tabular variational autoencoder (TVAE)", extra="deep")
+register(
+    "argn",
+    "simulacra.generators.deep.argn:ARGNGenerator",
+    "autoregressive network over tokenised columns (TabularARGN-style); conditional sampling and imputation",
+    extra="deep",
+)
 
 
 def list_generators() -> list[str]:

@@ -1,0 +1,346 @@
+"""Autoregressive tabular generator in the TabularARGN line (Tiwald et al., 2025), written for CPUs.
+
+Every model column becomes one token (:mod:`._tokens`: categories with a protected rare token; numbers as
+quantile bins decoded smoothly within the bin). A row is generated one column at a time, each column's
+softmax predicted by a small head from the embeddings of the columns already known (:mod:`._argn_net`).
+Training uses teacher forcing: a summed cross-entropy over all columns in one batched pass. A share of the
+rows (``random_order``) is trained in a random column order, so the model can condition on any subset of
+columns; the rest use the fixed table order, which unconditional sampling follows. Early stopping on the
+validation loss restores the best weights.
+
+That gives, without another model: conditional sampling on any columns (``sample(n, conditions=...)``),
+imputation of missing cells (``impute(df)``) and rebalancing of a categorical column
+(``sample(n, rebalance={"col": {"value": share}})``).
+
+>>> gen = create_generator("argn", random_state=0).fit(df)
+>>> gen.sample(1000, conditions={"sex": "Female"})
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..._random import RandomState, check_random_state, child_seed
+from ...errors import ParameterError
+from ...progress import ProgressCallback
+from ...transformers.base import ModelColumn
+from ..base import Generator, _check_n
+from ._argn_net import ARGNNet, known_from_ranks, sample_tokens
+from ._tokens import Tokenizer
+from ._torch import choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
+
+__all__ = ["ARGNGenerator"]
+
+_VALIDATION_MIN_ROWS = 500
+_VALIDATION_FRACTION = 0.1
+_VALIDATION_MAX_ROWS = 5000
+_THREADED_MIN_ROWS = 2000
+_MIN_BATCH = 64
+_MIN_STEPS = 20  # steps per epoch the batch size is lowered for (down to _MIN_BATCH rows)
+_LR_DECAY = 0.5  # learning rate factor after an epoch without a better validation loss
+
+
+class ARGNGenerator(Generator):
+    """Autoregressive network over tokenised columns (TabularARGN-style).
+
+    Parameters
+    ----------
+    epochs : most passes over the training rows.
+    max_minutes : time budget of ``fit`` in minutes (``None``: no budget); whichever of this, ``epochs``
+        and early stopping ends first stops training.
+    batch_size : rows per step.
+    embedding_dim : size of each column's token embeddings.
+    hidden : width of the two hidden layers of each column's head.
+    dropout : dropout in the heads.
+    learning_rate : Adam learning rate.
+    weight_decay : AdamW weight decay.
+    max_bins : most quantile bins (tokens) of a numeric column.
+    rare_count : categories with fewer training rows share a protected rare token; every numeric bin holds
+        at least this many rows.
+    random_order : share of training rows seen in a random column order (0: fixed order only, fastest to
+        learn; conditioning on a column late in the table order is then approximate).
+    early_stopping : keep a validation split (tables of 500+ rows) and stop when its loss has not improved for
+        ``patience`` epochs; the best weights are kept.
+    patience : epochs without a better validation loss before stopping.
+    device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    threads : torch CPU threads; ``None``: every core for tables of 2,000+ rows, one below.
+    random_state : seed of fitting and of the default sampling stream.
+    locale : Faker locale for PII surrogates.
+    """
+
+    name: ClassVar[str] = "argn"
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 200,
+        max_minutes: float | None = 10.0,
+        batch_size: int = 512,
+        embedding_dim: int = 16,
+        hidden: int = 128,
+        dropout: float = 0.25,
+        learning_rate: float = 2e-3,
+        weight_decay: float = 1e-5,
+        max_bins: int = 128,
+        rare_count: int = 5,
+        random_order: float = 0.5,
+        early_stopping: bool = True,
+        patience: int = 5,
+        device: str = "auto",
+        threads: int | None = None,
+        random_state: int | None = None,
+        locale: str | None = None,
+    ) -> None:
+        self.epochs = epochs
+        self.max_minutes = max_minutes
+        self.batch_size = batch_size
+        self.embedding_dim = embedding_dim
+        self.hidden = hidden
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.max_bins = max_bins
+        self.rare_count = rare_count
+        self.random_order = random_order
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.device = device
+        self.threads = threads
+        self.random_state = random_state
+        self.locale = locale
+
+    # -- parameters ---------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        problems = []
+
+        def int_at_least(key: str, low: int) -> None:
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                problems.append(f"{key}={v!r}; use an integer >= {low}")
+
+        def number_in(key: str, low: float, high: float, what: str) -> None:
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high:
+                problems.append(f"{key}={v!r}; use {what}")
+
+        for key, low in (("epochs", 1), ("batch_size", 2), ("embedding_dim", 1), ("hidden", 1)):
+            int_at_least(key, low)
+        for key, low in (("max_bins", 2), ("rare_count", 1), ("patience", 1)):
+            int_at_least(key, low)
+        number_in("dropout", 0.0, 0.9, "a number in [0, 0.9]")
+        number_in("random_order", 0.0, 1.0, "a share in [0, 1]")
+        number_in("weight_decay", 0.0, 1.0, "a number in [0, 1]")
+        if (
+            isinstance(self.learning_rate, bool)
+            or not isinstance(self.learning_rate, (int, float))
+            or not 0 < self.learning_rate < 1
+        ):
+            problems.append(f"learning_rate={self.learning_rate!r}; use a number in (0, 1)")
+        if self.max_minutes is not None and (
+            isinstance(self.max_minutes, bool)
+            or not isinstance(self.max_minutes, (int, float))
+            or self.max_minutes <= 0
+        ):
+            problems.append(f"max_minutes={self.max_minutes!r}; use a positive number of minutes or None")
+        if not isinstance(self.early_stopping, bool):
+            problems.append(f"early_stopping={self.early_stopping!r}; use True or False")
+        if not isinstance(self.device, str) or not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
+            problems.append(f"device={self.device!r}; use 'auto', 'cpu' or 'cuda'")
+        elif self.device.startswith("cuda") and not torch.cuda.is_available():
+            problems.append(f"device={self.device!r} but CUDA is not available here; use 'auto' or 'cpu'")
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            problems.append(f"threads={self.threads!r}; use a positive integer or None (every core)")
+        if problems:
+            raise ParameterError(f"{self.name}: " + "; ".join(problems))
+
+    # -- fit ----------------------------------------------------------------------------------
+    def _fit(
+        self, model: pd.DataFrame, columns: list[ModelColumn], rng: np.random.Generator, progress: ProgressCallback
+    ) -> None:
+        start = time.perf_counter()
+        deadline = None if self.max_minutes is None else start + 60.0 * float(self.max_minutes)
+        self.columns_ = columns
+        data = {c.name: model[c.name].to_numpy() for c in columns}
+        n = len(model)
+        progress.start("tokenize", None)
+        self.tokenizer_ = Tokenizer(max_bins=int(self.max_bins), rare_count=int(self.rare_count)).fit(data, columns)
+        tokens = self.tokenizer_.encode(data)
+        progress.end("tokenize")
+        val = None
+        if self.early_stopping and n >= _VALIDATION_MIN_ROWS:
+            n_val = min(_VALIDATION_MAX_ROWS, round(n * _VALIDATION_FRACTION))
+            perm = rng.permutation(n)
+            val, tokens = tokens[perm[:n_val]], tokens[np.sort(perm[n_val:])]
+        self.device_ = choose_device(self.device)
+        self.threads_ = self.threads or (cpu_count() if n >= _THREADED_MIN_ROWS else 1)
+        with torch_session(self.threads_, seed=child_seed(rng)):
+            self._make_net()
+            opt = torch.optim.AdamW(
+                self.net_.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay)
+            )
+            train = torch.from_numpy(tokens).to(self.device_)
+            c = len(columns)
+            fixed_ranks = torch.arange(c, device=self.device_)
+            all_targets = torch.arange(c, device=self.device_)
+            # small tables take smaller batches, so an epoch (the unit of early stopping) has enough steps
+            batch = min(int(self.batch_size), max(_MIN_BATCH, len(train) // _MIN_STEPS), len(train))
+            steps = max(1, len(train) // batch)
+
+            def nll(x: torch.Tensor, ranks: torch.Tensor) -> torch.Tensor:
+                logits = torch.log_softmax(self.net_(x, known_from_ranks(ranks), all_targets), dim=-1)
+                picked = logits.gather(-1, x.t().unsqueeze(-1)).squeeze(-1)  # (columns, rows)
+                return -picked.sum(dim=0).mean()
+
+            def ranks_for(rows: int) -> torch.Tensor:
+                ranks = fixed_ranks.expand(rows, c).clone()
+                shuffled = rng.random(rows) < float(self.random_order)
+                if shuffled.any():
+                    perm = np.argsort(rng.random((int(shuffled.sum()), c)), axis=1)
+                    ranks[torch.from_numpy(shuffled).to(self.device_)] = torch.from_numpy(perm).to(self.device_)
+                return ranks
+
+            def epoch() -> dict[str, float]:
+                self.net_.train()
+                order = torch.from_numpy(rng.permutation(len(train))).to(self.device_)
+                total = 0.0
+                for s in range(steps):
+                    x = train[order[s * batch : (s + 1) * batch]]
+                    loss = nll(x, ranks_for(len(x)))
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    total += float(loss.detach())
+                return {"loss": total / steps}
+
+            evaluate = None
+            if val is not None:
+                val_t = torch.from_numpy(val).to(self.device_)
+                # scored in the training mix of orders (drawn once), so early stopping also waits for the
+                # conditionals that any-order sampling needs
+                val_ranks = ranks_for(len(val_t))
+
+                best = [float("inf")]
+
+                def evaluate() -> float:
+                    self.net_.eval()
+                    with torch.no_grad():
+                        total = sum(
+                            float(nll(val_t[i : i + 4096], val_ranks[i : i + 4096])) * len(val_t[i : i + 4096])
+                            for i in range(0, len(val_t), 4096)
+                        )
+                    loss = total / len(val_t)
+                    if loss < best[0] - 1e-4:
+                        best[0] = loss
+                    else:  # a plateau: halve the learning rate
+                        for group in opt.param_groups:
+                            group["lr"] *= _LR_DECAY
+                    return -loss
+
+            result = train_loop(
+                epoch,
+                epochs=int(self.epochs),
+                deadline=deadline,
+                progress=progress,
+                task=f"train {self.name}",
+                evaluate=evaluate,
+                eval_every=1,
+                patience=int(self.patience),
+                snapshot=lambda: weights_of(self.net_),
+                restore=lambda w: load_weights(self.net_, w),
+            )
+        self.net_.eval()
+        self.training_ = {
+            **result.to_dict(),
+            "threads": self.threads_,
+            "fit_seconds": round(time.perf_counter() - start, 3),
+            "validation_nll": None if result.best_score is None else -result.best_score,
+        }
+
+    def _make_net(self) -> None:
+        self.net_ = ARGNNet(
+            self.tokenizer_.cardinalities, int(self.embedding_dim), int(self.hidden), float(self.dropout)
+        ).to(self.device_)
+
+    # -- sampling -----------------------------------------------------------------------------
+    def _draw(self, tokens: np.ndarray, fixed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Fill the free entries of ``tokens``; rows are grouped by their pattern of fixed columns."""
+        if fixed.ndim == 1:
+            fixed = np.broadcast_to(fixed, tokens.shape)
+        out = tokens.copy()
+        patterns, group = np.unique(fixed, axis=0, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+        with torch_session(self.threads_):
+            self.net_.eval()
+            for g, pattern in enumerate(patterns):
+                rows = np.flatnonzero(group == g)
+                order = np.flatnonzero(~pattern)
+                out[rows] = sample_tokens(self.net_, out[rows], pattern, order, rng, self.device_)
+        return out
+
+    def _to_model(self, tokens: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return self.tokenizer_.decode(tokens, rng)
+
+    def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        c = len(self.columns_)
+        tokens = self._draw(np.zeros((n, c), dtype=np.int64), np.zeros(c, dtype=bool), rng)
+        out = self._to_model(tokens, rng)
+        return pd.DataFrame({col.name: out[col.name] for col in self.columns_})
+
+    def sample(
+        self,
+        n: int,
+        *,
+        conditions: Mapping[str, Any] | pd.DataFrame | None = None,
+        rebalance: Mapping[str, Mapping[Any, float]] | None = None,
+        random_state: RandomState = None,
+        progress: ProgressCallback | None = None,
+    ) -> pd.DataFrame:
+        """``n`` synthetic rows; optionally with some columns given.
+
+        ``conditions``: a dict of fixed values (every row gets them) or a DataFrame of ``n`` rows whose
+        non-missing cells are kept and whose missing cells are generated. ``rebalance``: ``{column:
+        {category: share}}`` draws that categorical column with the given shares (the other categories share
+        the rest in the model's own proportions) and generates the other columns to fit.
+        """
+        if conditions is None and rebalance is None:
+            return super().sample(n, random_state=random_state, progress=progress)
+        from ._argn_conditional import conditional_sample
+
+        self._check_fitted()
+        _check_n(n)
+        rng = self._sample_rng if random_state is None else check_random_state(random_state)
+        return conditional_sample(self, n, conditions, rebalance, rng)
+
+    def impute(self, data: pd.DataFrame, *, random_state: RandomState = None) -> pd.DataFrame:
+        """A copy of ``data`` whose missing cells are drawn from the model given each row's other cells."""
+        from ._argn_conditional import impute
+
+        self._check_fitted()
+        rng = self._sample_rng if random_state is None else check_random_state(random_state)
+        return impute(self, data, rng)
+
+    # -- state --------------------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        return {
+            "tokenizer": self.tokenizer_.get_state(),
+            "weights": weights_of(self.net_),
+            "training": self.training_,
+        }
+
+    def _set_state(self, state: Mapping[str, Any], columns: list[ModelColumn]) -> None:
+        self.columns_ = columns
+        self.tokenizer_ = Tokenizer.from_state(state["tokenizer"], columns)
+        self.device_ = choose_device(self.device)
+        self._make_net()
+        load_weights(self.net_, state["weights"])
+        self.net_.eval()
+        self.training_ = dict(state.get("training", {}))
+        self.threads_ = self.threads or int(self.training_.get("threads", 1))

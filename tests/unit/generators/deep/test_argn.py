@@ -1,0 +1,193 @@
+"""The autoregressive generator: tokens, fit/sample quality on a small table, conditioning, imputation,
+rebalancing, persistence and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulacra
+from simulacra.errors import NotFittedError, ParameterError, SchemaError
+from simulacra.generators.deep._tokens import Tokenizer
+from simulacra.transformers.base import ModelColumn, ModelColumnType
+
+
+def _table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """Two strongly linked columns (colour decides size), a numeric column tied to colour, a rare label."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], size=n, p=[0.6, 0.3, 0.1])
+    size = np.where(colour == "red", "small", np.where(colour == "green", "medium", "large"))
+    flip = rng.random(n) < 0.05
+    size = np.where(flip, "medium", size)
+    mean = np.select([colour == "red", colour == "green"], [10.0, 50.0], 100.0)
+    value = np.round(mean + rng.normal(0, 3, n), 2)
+    shape = rng.choice(["circle", "square"], size=n)
+    shape[:3] = "hexagon"  # a rare category: 3 rows
+    return pd.DataFrame({"colour": colour, "size": size, "value": value, "shape": shape})
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return _table()
+
+
+@pytest.fixture(scope="module")
+def fitted(table: pd.DataFrame) -> simulacra.Generator:
+    return simulacra.create_generator("argn", epochs=40, random_state=0, threads=1).fit(table)
+
+
+def test_tokenizer_round_trip_and_rare_protection() -> None:
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.zeros(600), rng.exponential(100, 400)])  # a zero spike plus a tail
+    codes = np.array([0] * 500 + [1] * 495 + [2] * 3 + [3] * 2)  # codes 2 and 3 rare, 5 rows together
+    cols = [
+        ModelColumn("x", ModelColumnType.CONTINUOUS, source="x"),
+        ModelColumn("c", ModelColumnType.DISCRETE, source="c", n_categories=4),
+    ]
+    tok = Tokenizer(max_bins=32, rare_count=5).fit({"x": x, "c": codes}, cols)
+    tokens = tok.encode({"x": x, "c": codes})
+    assert tok.cardinalities[1] == 3  # two common codes and one shared rare token
+    assert len(set(tokens[codes >= 2, 1])) == 1
+    back = tok.decode(tokens, rng)
+    assert np.mean(back["x"] == 0) == pytest.approx(0.6, abs=0.01)  # the spike comes back exactly
+    # values are drawn within their bin, not replayed
+    assert np.mean(np.isin(back["x"][x > 0], x[x > 0])) < 0.2
+    assert np.quantile(back["x"], 0.9) == pytest.approx(np.quantile(x, 0.9), rel=0.1)
+    assert set(back["c"][codes >= 2]) <= {2, 3}
+    counts = np.bincount(tokens[:, 0])
+    assert counts[counts > 0].min() >= 5  # every numeric bin holds at least rare_count rows
+
+
+def test_sample_keeps_marginals_and_links(fitted: simulacra.Generator, table: pd.DataFrame) -> None:
+    out = fitted.sample(3000, random_state=1)
+    assert list(out.columns) == list(table.columns)
+    share = out["colour"].value_counts(normalize=True)
+    assert share["red"] == pytest.approx(0.6, abs=0.05)
+    # colour -> size and colour -> value are learned
+    assert (out.loc[out["colour"] == "red", "size"] == "small").mean() > 0.85
+    assert out.loc[out["colour"] == "blue", "value"].median() == pytest.approx(100, abs=6)
+    assert out.loc[out["colour"] == "red", "value"].median() == pytest.approx(10, abs=6)
+    # the rare label (3 rows) is never learned in context: it is absorbed, not replayed
+    assert (out["shape"] == "hexagon").mean() < 0.01
+
+
+def test_same_seed_same_rows_and_save_load(fitted: simulacra.Generator, tmp_path: Path) -> None:
+    a = fitted.sample(200, random_state=5)
+    pd.testing.assert_frame_equal(a, fitted.sample(200, random_state=5))
+    fitted.save(tmp_path / "m")
+    loaded = simulacra.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(a, loaded.sample(200, random_state=5))
+    cond = {"colour": "blue"}
+    pd.testing.assert_frame_equal(
+        fitted.sample(50, conditions=cond, random_state=2), loaded.sample(50, conditions=cond, random_state=2)
+    )
+
+
+def test_conditions_dict_are_kept_and_rest_follows(fitted: simulacra.Generator) -> None:
+    out = fitted.sample(500, conditions={"colour": "blue"}, random_state=3)
+    assert (out["colour"] == "blue").all()
+    assert (out["size"] == "large").mean() > 0.8
+    assert out["value"].median() == pytest.approx(100, abs=6)
+
+
+def test_conditions_on_a_later_column_condition_earlier_ones(fitted: simulacra.Generator) -> None:
+    # value comes after colour in the table order: conditioning on it needs the any-order training
+    out = fitted.sample(500, conditions={"value": 50.0}, random_state=3)
+    assert (out["value"] == 50.0).all()
+    assert (out["colour"] == "green").mean() > 0.8
+
+
+def test_conditions_frame_per_row(fitted: simulacra.Generator) -> None:
+    given = pd.DataFrame({"colour": ["red", None, "blue", None], "value": [None, 100.0, None, None]})
+    out = fitted.sample(4, conditions=given, random_state=4)
+    assert out.loc[0, "colour"] == "red" and out.loc[2, "colour"] == "blue"
+    assert out.loc[1, "value"] == 100.0
+    assert out.notna().all().all()
+
+
+def test_impute_fills_only_missing_cells(fitted: simulacra.Generator, table: pd.DataFrame) -> None:
+    data = table.head(400).copy()
+    data.loc[:199, "colour"] = np.nan
+    data.loc[300:, "value"] = np.nan
+    out = fitted.impute(data, random_state=0)
+    assert out.notna().all().all()
+    pd.testing.assert_frame_equal(out.loc[200:299], table.loc[200:299])
+    truth = table.head(400)
+    # imputed colours follow the row's size and value: mostly the true ones
+    assert (out.loc[:199, "colour"] == truth.loc[:199, "colour"]).mean() > 0.85
+    err = (out.loc[300:, "value"] - truth.loc[300:, "value"]).abs()
+    assert err.median() < 8
+    assert data["colour"].isna().sum() == 200  # the input is not changed
+
+
+def test_rebalance_sets_shares(fitted: simulacra.Generator) -> None:
+    out = fitted.sample(2000, rebalance={"colour": {"blue": 0.5}}, random_state=6)
+    share = out["colour"].value_counts(normalize=True)
+    assert share["blue"] == pytest.approx(0.5, abs=0.04)
+    # the others keep their proportion (red : green = 2 : 1)
+    assert share["red"] / share["green"] == pytest.approx(2.0, rel=0.25)
+    assert (out.loc[out["colour"] == "blue", "size"] == "large").mean() > 0.8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"conditions": {"nope": 1}}, "does not have"),
+        ({"conditions": pd.DataFrame({"colour": ["red"]})}, "1 row"),
+        ({"conditions": {"colour": ["red", "blue"]}}, "single values"),
+        ({"rebalance": {"value": {1.0: 0.5}}}, "only categorical"),
+        ({"rebalance": {"colour": {"blue": 1.5}}}, "at most 1"),
+        ({"rebalance": {"colour": {"blue": 0.5}}, "conditions": {"colour": "red"}}, "both"),
+    ],
+)
+def test_bad_conditions_are_clear(fitted: simulacra.Generator, kwargs: dict, match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        fitted.sample(10, random_state=0, **kwargs)
+
+
+def test_unknown_category_condition_is_a_schema_error(fitted: simulacra.Generator) -> None:
+    with pytest.raises(SchemaError, match="colour"):
+        fitted.sample(5, conditions={"colour": "purple"}, random_state=0)
+
+
+def test_impute_needs_every_column(fitted: simulacra.Generator, table: pd.DataFrame) -> None:
+    with pytest.raises(ParameterError, match="lacks column"):
+        fitted.impute(table.drop(columns=["size"]))
+
+
+def test_unfitted_and_bad_parameters() -> None:
+    gen = simulacra.create_generator("argn")
+    with pytest.raises(NotFittedError):
+        gen.sample(5, conditions={"a": 1})
+    bad = simulacra.create_generator("argn", epochs=0, random_order=2.0, max_bins=1, dropout="x")
+    with pytest.raises(ParameterError) as err:
+        bad.fit(_table(100))
+    for key in ("epochs", "random_order", "max_bins", "dropout"):
+        assert key in str(err.value)
+
+
+def test_time_budget_and_training_record(table: pd.DataFrame) -> None:
+    gen = simulacra.create_generator("argn", epochs=10_000, max_minutes=0.02, random_state=0, threads=1)
+    gen.fit(table)
+    assert gen.training_["stopped_by"] in ("time", "early_stopping")
+    assert gen.training_["epochs_run"] < 10_000
+
+
+def test_cli_fit_and_sample(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simulacra.cli.main import app
+
+    _table(300).to_csv(tmp_path / "t.csv", index=False)
+    runner = CliRunner()
+    args = ["fit", str(tmp_path / "t.csv"), "-g", "argn", "--epochs", "5", "--random-order", "0.3"]
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / "m"), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["sample", str(tmp_path / "m"), "-n", "40", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 40
+    result = runner.invoke(app, ["fit", str(tmp_path / "t.csv"), "-g", "argn", "--random-order", "2", "-o", "x"])
+    assert result.exit_code == 2 and "random_order" in result.output
