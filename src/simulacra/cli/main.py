@@ -66,6 +66,17 @@ GateFile = Annotated[
 ]
 Epsilon = Annotated[float | None, typer.Option("--epsilon", help="Differential-privacy budget to honour.")]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
+TextModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--text-model",
+        help="Free-text columns: lm (a language model conditioned on the row; the default) or placeholder "
+        "(common words, the table model's word count). Differentially private generators use placeholder.",
+    ),
+]
+TextMinutes = Annotated[
+    float | None, typer.Option("--text-minutes", help="Training time budget of each free-text language model.")
+]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 EngineOpt = Annotated[str, typer.Option("--engine", help=_scale.ENGINE_HELP)]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=_scale.SCHEDULER_HELP)]
@@ -299,6 +310,8 @@ def fit(
     engine: EngineOpt = "memory",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    text_model: TextModelOpt = None,
+    text_minutes: TextMinutes = None,
 ) -> None:
     """Fit a generator and save it as a model folder. Generator options follow as --name value."""
 
@@ -307,6 +320,7 @@ def fit(
 
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
+        text = _text_choice(gen, text_model, text_minutes)
         if _scale.check_engine(engine, scheduler):
             schema = _load_schema(schema_path)
             if region is not None or bbox is not None or geo_min_distance is not None:
@@ -320,7 +334,7 @@ def fit(
         schema = _geo_schema(_load_schema(schema_path), frame, region, bbox, geo_min_distance)
         start = time.perf_counter()
         with _progress(quiet) as progress:
-            gen.fit(frame, schema, progress=progress)
+            gen.fit(frame, schema, progress=progress, text=text)
         gen.save(output)
         if not quiet:
             console.print(
@@ -328,8 +342,48 @@ def fit(
                 f"in {time.perf_counter() - start:.1f} s; model written to {output}/"
             )
             _print_privacy(gen)
+            _print_text(gen)
 
     _guard(body)
+
+
+def _text_choice(gen: Any, text_model: str | None, minutes: float | None) -> Any:
+    """The ``text`` argument of ``fit``: a TextConfig for the language model, or "placeholder"."""
+    generator = gen.name
+    dp = getattr(gen, "epsilon", None) is not None
+    choice = text_model or ("placeholder" if dp else "lm")
+    if choice not in ("lm", "placeholder"):
+        raise ParameterError(f"--text-model {choice!r}; choose lm or placeholder")
+    if choice == "lm" and dp:
+        raise ParameterError(
+            f"--text-model lm with the differentially private generator {generator!r}: the language model is not "
+            "differentially private and would void the privacy guarantee; use --text-model placeholder"
+        )
+    if minutes is not None and not minutes > 0:
+        raise ParameterError(f"--text-minutes {minutes}; give a positive number of minutes, e.g. 10")
+    if choice == "placeholder":
+        return "placeholder"
+    from ..text.config import TextConfig
+
+    return TextConfig() if minutes is None else TextConfig(max_minutes=float(minutes))
+
+
+def _print_text(gen: Any) -> None:
+    """One line per free-text column written by a language model."""
+    for name, info in gen.text_summary().items():
+        if info.get("status") != "language model":
+            console.print(f"text column {name}: {info.get('status')}")
+            continue
+        pii = ", ".join(f"{k} {v}" for k, v in info.get("pii_replaced", {}).items() if v) or "none found"
+        train = info.get("training", {})
+        guard = info.get("guard", {})
+        rate = guard.get("rejection_rate")
+        console.print(
+            f"text column {name}: language model on {info['n_texts']:,} texts, {train.get('epochs_run')} epochs in "
+            f"{info.get('fit_seconds')} s; PII replaced: {pii}; memorisation guard rejected "
+            f"{guard.get('rejected', 0)} of {guard.get('drawn', 0)} drawn texts"
+            + (f" ({100 * rate:.1f}%)" if rate is not None else "")
+        )
 
 
 def _print_privacy(gen: Any) -> None:
@@ -435,6 +489,8 @@ def run(
     engine: EngineOpt = "memory",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    text_model: TextModelOpt = None,
+    text_minutes: TextMinutes = None,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
@@ -475,6 +531,7 @@ def run(
         holdout_fraction=holdout_fraction,
         evaluate=not no_evaluate,
         geo=(region, bbox, geo_min_distance),
+        text=(text_model, text_minutes),
     )
 
     def body() -> None:
@@ -501,7 +558,9 @@ def run(
         else:
             if time_budget is not None or objective is not None:
                 raise ParameterError("--time-budget and --objective apply to --auto; add --auto or drop them")
-            options_g = RunOptions(options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules)
+            options_g = RunOptions(
+                options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules, options.text
+            )
             passed = _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options_g)
         if not passed:
             raise typer.Exit(EXIT_GATE_FAILED)
@@ -528,6 +587,8 @@ class RunOptions:
     """--region, --bbox, --geo-min-distance."""
     gate: Any = None
     """The release gate (:class:`simulacra.gate.Gate`) of --gate."""
+    text: tuple[str | None, float | None] = (None, None)
+    """--text-model, --text-minutes."""
 
 
 def _run(
@@ -558,6 +619,7 @@ def _run(
     params = _parse_params(generator, extra)
     used = _seed(seed)
     gen = create_generator(generator, random_state=used, **params)
+    text = _text_choice(gen, *options.text)
     frame = _read(data)
     check_frame(frame)
     if options.target is not None and options.target not in frame.columns:
@@ -590,7 +652,7 @@ def _run(
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
         if not gen.is_fitted:
-            gen.fit(train, schema, progress=progress)
+            gen.fit(train, schema, progress=progress, text=text)
         timings["fit"] = time.perf_counter() - start
         output.mkdir(parents=True, exist_ok=True)
         schema.save(output / "schema.json")
@@ -626,6 +688,7 @@ def _run(
             line += f", evaluate {timings['evaluate']:.1f} s"
         console.print(line + f"; seed {used}")
         _print_privacy(gen)
+        _print_text(gen)
         if holdout is not None:
             console.print(f"fitted on {len(train):,} rows; {len(holdout):,} rows held out to evaluate against")
         if evaluation is not None:

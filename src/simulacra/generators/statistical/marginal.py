@@ -30,9 +30,10 @@ from ...privacy import PrivacyLedger
 from ...privacy.domain import estimate_bounds
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
+from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator
+from ..base import Generator, _text_config
 from ._discretize import DiscreteCodec, domain_problems
 from ._pgm import JunctionModel
 
@@ -91,9 +92,19 @@ class _MarginalDP(Generator):
 
     # -- fit ---------------------------------------------------------------------------------------
     def fit(
-        self, data: pd.DataFrame, schema: TableSchema | None = None, *, progress: ProgressCallback | None = None
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
         """Fit on ``data`` with the public domain in ``schema`` (see the module docstring)."""
+        if _text_config(text) is not None:
+            raise ParameterError(
+                f"{self.name} is differentially private; the free-text language model is not, so it cannot be "
+                "combined: fit with text='placeholder'"
+            )
         self._validate_params()
         check_frame(data)
         ledger = PrivacyLedger(self.epsilon, self.delta)

@@ -24,9 +24,10 @@ from ...errors import ParameterError
 from ...privacy import PrivacyLedger
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
+from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator, data_fingerprint
+from ..base import Generator, _text_config, data_fingerprint
 from ._privbayes import Network, fit_network, sample_network
 from ._public_domain import BinnedDomain, check_domain_share, fit_public
 
@@ -113,8 +114,14 @@ class PrivBayesGenerator(Generator):
         schema: TableSchema | None = None,
         *,
         progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
         """Learn from ``data`` with the domain taken from ``schema`` (required: it must be public)."""
+        if _text_config(text) is not None:
+            raise ParameterError(
+                f"{self.name} is differentially private; the free-text language model is not, so it cannot be "
+                "combined: fit with text='placeholder'"
+            )
         progress = progress or NO_PROGRESS
         self._validate_params()
         check_frame(data)
