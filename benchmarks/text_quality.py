@@ -86,7 +86,9 @@ def _one(name: str, max_minutes: float, seed: int) -> dict[str, Any]:
     base = create_generator("gaussian_copula", random_state=seed).fit(train, schema)
     placeholder = base.sample(n, random_state=seed + 2)
     for tag, synthetic in (("ours", ours), ("placeholder", placeholder)):
-        ev = evaluate(train, synthetic, schema, holdout=holdout, target=spec["label"], metrics=METRICS, random_state=seed)
+        ev = evaluate(
+            train, synthetic, schema, holdout=holdout, target=spec["label"], metrics=METRICS, random_state=seed
+        )
         for key in METRICS:
             short = key.split(".", 1)[1]
             res = ev.results.get(key)

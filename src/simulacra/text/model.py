@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -35,6 +36,14 @@ __all__ = ["MIN_TEXTS", "TextModel"]
 logger = logging.getLogger(__name__)
 
 MIN_TEXTS = 20
+
+
+def _clean(text: str) -> str:
+    """Drop what no reader wants: broken byte sequences (decoded as U+FFFD) and control characters other
+    than line breaks and tabs (a byte-level model can emit any byte)."""
+    if text.isprintable() and "\ufffd" not in text:
+        return text
+    return "".join(c for c in text if c in "\n\t" or (c != "\ufffd" and unicodedata.category(c) not in ("Cc", "Cs")))
 
 
 class TextModel:
@@ -68,6 +77,7 @@ class TextModel:
         frame = data.iloc[present].reset_index(drop=True)
         originals = frame[self.column].astype(str).tolist()
         self.summary_: dict[str, Any] = {"column": self.column, "n_texts": len(originals)}
+        self.summary_["has_empty"] = any(not t.strip() for t in originals)
         self.guard_counts_ = {"drawn": 0, "rejected": 0, "trimmed": 0}
         if len(originals) < MIN_TEXTS:
             self.status_ = "placeholder"
@@ -159,18 +169,23 @@ class TextModel:
                     top_p=cfg.top_p,
                     seed=child_seed(rng),
                 )
-                drawn = self.tokenizer_.decode_batch(ids)
+                drawn = [_clean(t) for t in self.tokenizer_.decode_batch(ids)]
                 bad = self.guard_.replays(drawn)
                 self.guard_counts_["drawn"] += len(drawn)
                 self.guard_counts_["rejected"] += int(bad.sum())
+                if not self.summary_.get("has_empty", True):  # an empty text where the column has none
+                    bad |= np.array([not t.strip() for t in drawn], dtype=bool)
                 for i, t in zip(pending.tolist(), drawn, strict=True):
                     texts[i] = t
                 pending = pending[bad]
                 if len(pending) == 0:
                     break
+        placeholder = rows[self.column].astype(str).tolist()
         for i in pending.tolist():
-            texts[i] = self.guard_.trim(texts[i])
-            self.guard_counts_["trimmed"] += 1
+            cut = self.guard_.trim(texts[i])
+            if cut != texts[i]:
+                self.guard_counts_["trimmed"] += 1
+            texts[i] = cut if cut.strip() or self.summary_.get("has_empty", True) else placeholder[i]
         out.iloc[present] = texts
         return out.astype(col.dtype) if str(col.dtype) != "object" else out
 
