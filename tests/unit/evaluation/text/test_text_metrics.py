@@ -29,7 +29,7 @@ def table(n: int, seed: int, swap: bool = False, short: bool = False) -> pd.Data
     for y in label:
         words = POS if (y == "pos") != swap else NEG
         k = 2 if short else int(rng.integers(4, 12))
-        texts.append(" ".join(rng.choice(words + ["the", "echo", "it", "is"], k)) + f" {rng.integers(0, 10**6)}")
+        texts.append(" ".join(rng.choice([*words, "the", "echo", "it", "is"], k)) + f" {rng.integers(0, 10**6)}")
     return pd.DataFrame({"label": label, "review": texts})
 
 
