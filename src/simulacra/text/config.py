@@ -15,7 +15,7 @@ __all__ = ["TextConfig"]
 class TextConfig:
     """Settings of the free-text model (the defaults fit 10,000 tweets in about 10 minutes on one core)."""
 
-    epochs: int = 12
+    epochs: int = 30
     """Passes over the texts at most (early stopping on a 5% validation share usually ends sooner)."""
     max_minutes: float = 12.0
     """Training time budget; an epoch that would end after it does not start."""
@@ -28,7 +28,7 @@ class TextConfig:
     lr: float = 3e-3
     max_tokens: int = 128
     """Subwords per text at most; longer texts are cut in training and in sampling."""
-    temperature: float = 1.0
+    temperature: float = 0.9
     top_p: float = 0.95
     guard_span: int = 8
     """Words in a span that, found in at most ``guard_max_records`` training records, rejects a text."""
