@@ -75,6 +75,9 @@ def test_sample_from_the_saved_model_uses_the_language_model(run_out, tmp_path: 
         (("--text-model", "gpt"), "--text-model 'gpt'; choose lm or placeholder"),
         (("--text-minutes", "0"), "--text-minutes 0.0; give a positive number"),
         (("--generator", "mst", "--text-model", "lm"), "not differentially private"),
+        (("--text-epsilon", "-1"), "--text-epsilon -1.0; give a positive privacy budget"),
+        (("--text-model", "placeholder", "--text-epsilon", "1"), "cannot go with --text-model placeholder"),
+        (("--auto", "--text-minutes", "1"), "--auto compares its candidates with the placeholder"),
     ],
 )
 def test_text_option_errors_are_one_line(csv_path: Path, tmp_path: Path, args: tuple[str, ...], message: str) -> None:

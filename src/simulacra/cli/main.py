@@ -77,6 +77,10 @@ TextModelOpt = Annotated[
 TextMinutes = Annotated[
     float | None, typer.Option("--text-minutes", help="Training time budget of each free-text language model.")
 ]
+TextEpsilon = Annotated[
+    float | None,
+    typer.Option("--text-epsilon", help="Train the free-text language model by DP-SGD within this privacy budget."),
+]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 EngineOpt = Annotated[str, typer.Option("--engine", help=_scale.ENGINE_HELP)]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=_scale.SCHEDULER_HELP)]
@@ -312,6 +316,7 @@ def fit(
     workers: WorkersOpt = 2,
     text_model: TextModelOpt = None,
     text_minutes: TextMinutes = None,
+    text_epsilon: TextEpsilon = None,
 ) -> None:
     """Fit a generator and save it as a model folder. Generator options follow as --name value."""
 
@@ -320,7 +325,7 @@ def fit(
 
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
-        text = _text_choice(gen, text_model, text_minutes)
+        text = _text_choice(gen, text_model, text_minutes, text_epsilon)
         if _scale.check_engine(engine, scheduler):
             schema = _load_schema(schema_path)
             if region is not None or bbox is not None or geo_min_distance is not None:
@@ -347,25 +352,35 @@ def fit(
     _guard(body)
 
 
-def _text_choice(gen: Any, text_model: str | None, minutes: float | None) -> Any:
+def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilon: float | None = None) -> Any:
     """The ``text`` argument of ``fit``: a TextConfig for the language model, or "placeholder"."""
     generator = gen.name
     dp = getattr(gen, "epsilon", None) is not None
-    choice = text_model or ("placeholder" if dp else "lm")
+    choice = text_model or ("placeholder" if dp and epsilon is None else "lm")
     if choice not in ("lm", "placeholder"):
         raise ParameterError(f"--text-model {choice!r}; choose lm or placeholder")
-    if choice == "lm" and dp:
+    if choice == "lm" and dp and epsilon is None:
         raise ParameterError(
             f"--text-model lm with the differentially private generator {generator!r}: the language model is not "
-            "differentially private and would void the privacy guarantee; use --text-model placeholder"
+            "differentially private and would void the privacy guarantee; give it a budget of its own "
+            "(--text-epsilon) or use --text-model placeholder"
         )
     if minutes is not None and not minutes > 0:
         raise ParameterError(f"--text-minutes {minutes}; give a positive number of minutes, e.g. 10")
+    if epsilon is not None and not epsilon > 0:
+        raise ParameterError(f"--text-epsilon {epsilon}; give a positive privacy budget, e.g. 4.0")
     if choice == "placeholder":
+        if epsilon is not None:
+            raise ParameterError("--text-epsilon trains the language model; it cannot go with --text-model placeholder")
         return "placeholder"
     from ..text.config import TextConfig
 
-    return TextConfig() if minutes is None else TextConfig(max_minutes=float(minutes))
+    settings: dict[str, Any] = {}
+    if minutes is not None:
+        settings["max_minutes"] = float(minutes)
+    if epsilon is not None:
+        settings["epsilon"] = float(epsilon)
+    return TextConfig(**settings)
 
 
 def _print_text(gen: Any) -> None:
@@ -378,6 +393,15 @@ def _print_text(gen: Any) -> None:
         train = info.get("training", {})
         guard = info.get("guard", {})
         rate = guard.get("rejection_rate")
+        if "privacy" in info:
+            pv = info["privacy"]
+            console.print(
+                f"text column {name}: language model trained by DP-SGD on {info['n_texts']:,} texts, "
+                f"{train.get('epochs_run')} epochs in {info.get('fit_seconds')} s; differential privacy: epsilon "
+                f"{pv.get('epsilon_spent', 0):.3g} of {pv.get('epsilon'):g} at delta {pv.get('delta'):g} "
+                "(a budget of its own, added to the table generator's by composition)"
+            )
+            continue
         console.print(
             f"text column {name}: language model on {info['n_texts']:,} texts, {train.get('epochs_run')} epochs in "
             f"{info.get('fit_seconds')} s; PII replaced: {pii}; memorisation guard rejected "
@@ -491,6 +515,7 @@ def run(
     workers: WorkersOpt = 2,
     text_model: TextModelOpt = None,
     text_minutes: TextMinutes = None,
+    text_epsilon: TextEpsilon = None,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
@@ -512,6 +537,8 @@ def run(
 
             if auto or gate is not None:
                 raise ParameterError("--auto and --gate need --engine memory")
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError("the free-text options (--text-model, ...) need --engine memory")
             if target is not None or region is not None or bbox is not None or geo_min_distance is not None:
                 raise ParameterError("--target and the geo options of `run` need --engine memory")
             source = ctx.get_parameter_source("fmt")
@@ -531,7 +558,7 @@ def run(
         holdout_fraction=holdout_fraction,
         evaluate=not no_evaluate,
         geo=(region, bbox, geo_min_distance),
-        text=(text_model, text_minutes),
+        text=(text_model, text_minutes, text_epsilon),
     )
 
     def body() -> None:
@@ -550,6 +577,11 @@ def run(
                 )
             if list(ctx.args) or generator != "gaussian_copula":
                 raise ParameterError("--auto chooses the generator itself; drop --generator and generator options")
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError(
+                    "--auto compares its candidates with the placeholder text model; the free-text options "
+                    "(--text-model, --text-minutes, --text-epsilon) go with `run --generator NAME`"
+                )
             budget = parse_duration(time_budget or DEFAULT_TIME_BUDGET)
             goal = objective or "balanced"
             passed = run_auto(
@@ -587,8 +619,8 @@ class RunOptions:
     """--region, --bbox, --geo-min-distance."""
     gate: Any = None
     """The release gate (:class:`simulacra.gate.Gate`) of --gate."""
-    text: tuple[str | None, float | None] = (None, None)
-    """--text-model, --text-minutes."""
+    text: tuple[str | None, float | None, float | None] = (None, None, None)
+    """--text-model, --text-minutes, --text-epsilon."""
 
 
 def _run(

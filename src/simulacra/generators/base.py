@@ -99,16 +99,26 @@ class Generator(ABC):
         self.transformer_ = transformer
         self.fingerprint_ = data_fingerprint(data)
         self._fit(model, transformer.model_columns, rng, progress)
-        self.text_models_: dict[str, Any] = {}
-        if text_config is not None:
-            from ..text.model import TextModel
-
-            for spec in [c for c in schema if c.kind is ColumnKind.TEXT]:
-                self.text_models_[spec.name] = TextModel(column=spec.name, config=text_config).fit(
-                    data, schema, rng, progress
-                )
+        self._fit_text(data, schema, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
+
+    def _fit_text(
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema,
+        config: TextConfig | None,
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+    ) -> None:
+        """Stage two: one language model per free-text column (none with ``config=None``)."""
+        self.text_models_: dict[str, Any] = {}
+        if config is None:
+            return
+        from ..text.model import TextModel
+
+        for spec in [c for c in schema if c.kind is ColumnKind.TEXT]:
+            self.text_models_[spec.name] = TextModel(column=spec.name, config=config).fit(data, schema, rng, progress)
 
     def text_summary(self) -> dict[str, Any]:
         """Per free-text column written by a language model: what it was trained on (PII replaced by type,
@@ -225,6 +235,17 @@ class Generator(ABC):
     @abstractmethod
     def _set_state(self, state: Mapping[str, Any], columns: list[ModelColumn]) -> None:
         """Restore learned state."""
+
+
+def _private_text_config(text: Any, name: str) -> TextConfig | None:
+    """``_text_config`` for a differentially private generator: only a private text model (``epsilon`` set)."""
+    config = _text_config(text)
+    if config is not None and config.epsilon is None:
+        raise ParameterError(
+            f"{name} is differentially private and this text model is not: give the text model its own budget "
+            "(TextConfig(epsilon=...), --text-epsilon) or fit with text='placeholder'"
+        )
+    return config
 
 
 def _text_config(text: Any) -> TextConfig | None:

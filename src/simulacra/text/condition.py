@@ -68,6 +68,34 @@ class ConditionEncoder:
         self.schema_ = schema
         return self
 
+    def fit_public(self, schema: TableSchema, text_column: str, length_edges: list[float]) -> ConditionEncoder:
+        """The conditions from the public schema only: category lists and bounds (columns without them are
+        not used), and the given word-count bins. Reads no data (the private text model's)."""
+        self.columns_ = []
+        for spec in schema:
+            if spec.name == text_column or spec.kind not in _USED or len(self.columns_) >= self.max_columns:
+                continue
+            if spec.kind is ColumnKind.CATEGORICAL:
+                if spec.categories:
+                    cats = [str(c) for c in spec.categories][: self.max_categories]
+                    self.columns_.append({"name": spec.name, "type": "categorical", "categories": cats})
+                continue
+            if (
+                spec.minimum is None
+                or spec.maximum is None
+                or spec.geo_format in (GeoFormat.LATLON_TEXT, GeoFormat.WKT_POINT)
+            ):
+                continue
+            bounds = as_numbers(pd.Series([spec.minimum, spec.maximum]), spec).to_numpy(dtype=np.float64)
+            if np.isfinite(bounds).all() and bounds[1] > bounds[0]:
+                edges = np.linspace(bounds[0], bounds[1], self.n_bins + 1)[1:-1]
+                self.columns_.append(
+                    {"name": spec.name, "type": "numeric", "kind": spec.kind.value, "edges": [float(e) for e in edges]}
+                )
+        self.length_edges_ = [float(e) for e in length_edges]
+        self.schema_ = schema
+        return self
+
     @property
     def cardinalities(self) -> list[int]:
         """Codes per conditioning column (the last one is the text's length)."""

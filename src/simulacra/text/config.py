@@ -37,6 +37,11 @@ class TextConfig:
     """Resampling rounds for rejected texts; texts rejected every time are cut before the repeated span."""
     scrub_pii: bool = True
     threads: int = 1
+    epsilon: float | None = None
+    """Differential privacy: train by DP-SGD within this budget (see :mod:`simulacra.text.dp`); None: not DP."""
+    delta: float = 1e-9
+    max_grad_norm: float = 1.0
+    """DP-SGD's per-example clipping norm."""
 
     def check(self) -> None:
         problems = []
@@ -54,6 +59,14 @@ class TextConfig:
             problems.append(
                 f"vocab_size must be at least 260 (the 256 bytes and special tokens), got {self.vocab_size}"
             )
+        if self.epsilon is not None:
+            eps = self.epsilon
+            if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+                problems.append(f"epsilon must be a positive number or None, got {eps!r}")
+            if not 0 < self.delta < 1:
+                problems.append(f"delta must be in (0, 1), got {self.delta!r}")
+            if not self.max_grad_norm > 0:
+                problems.append(f"max_grad_norm must be positive, got {self.max_grad_norm!r}")
         if problems:
             raise ParameterError("text model settings: " + "; ".join(problems))
 

@@ -27,13 +27,27 @@ _PAD, _BOS, _EOS = 0, 1, 2
 class CondGRU(nn.Module):
     """GRU language model with a row-condition vector."""
 
-    def __init__(self, vocab: int, cards: Sequence[int], *, embed: int = 128, hidden: int = 256, dropout: float = 0.1):
+    def __init__(
+        self,
+        vocab: int,
+        cards: Sequence[int],
+        *,
+        embed: int = 128,
+        hidden: int = 256,
+        dropout: float = 0.1,
+        private: bool = False,
+    ):
         super().__init__()
         self.hidden = hidden
         self.tok = nn.Embedding(vocab, embed, padding_idx=_PAD)
         self.conds = nn.ModuleList(nn.Embedding(int(k), hidden) for k in cards)
         self.init = nn.Linear(hidden, hidden)
-        self.gru = nn.GRU(embed + hidden, hidden, batch_first=True)
+        if private:  # Opacus' GRU computes per-example gradients (same parameter names as nn.GRU)
+            from opacus.layers import DPGRU
+
+            self.gru = DPGRU(embed + hidden, hidden, batch_first=True)
+        else:
+            self.gru = nn.GRU(embed + hidden, hidden, batch_first=True)
         self.drop = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, vocab)
 
@@ -198,8 +212,10 @@ def lm_weights(model: CondGRU) -> dict[str, np.ndarray]:
     return weights_of(model)
 
 
-def lm_from_weights(weights: dict[str, Any], vocab: int, cards: Sequence[int], embed: int, hidden: int) -> CondGRU:
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden)
+def lm_from_weights(
+    weights: dict[str, Any], vocab: int, cards: Sequence[int], embed: int, hidden: int, private: bool = False
+) -> CondGRU:
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, private=private)
     load_weights(model, weights)
     model.eval()
     return model

@@ -86,13 +86,72 @@ class TextModel:
             return self
         self.status_ = "lm"
         self.summary_["status"] = "language model"
+        private = cfg.epsilon is not None
+        if private:  # the sample of at most max_texts is a public function of the row count and the seed
+            self.summary_["has_empty"] = True  # not looked at: no data-dependent rule
         texts = originals
         if cfg.scrub_pii:
-            result = scrub(originals, random_state=child_seed(rng), locale=None)
+            result = scrub(originals, random_state=child_seed(rng), locale=None, column_stats=not private)
             texts = [t if t is not None else "" for t in result.texts]
-            self.summary_["pii_replaced"] = result.counts
-        self._fit_lm(frame, schema, texts, originals, rng, progress, start)
+            if not private:  # the counts are a statistic of the texts: kept only outside DP
+                self.summary_["pii_replaced"] = result.counts
+        if private:
+            self._fit_private(schema, texts, originals, rng, progress, start, frame)
+        else:
+            self._fit_lm(frame, schema, texts, originals, rng, progress, start)
         return self
+
+    def _fit_private(
+        self,
+        schema: TableSchema,
+        texts: list[str],
+        originals: list[str],
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+        start: float,
+        frame: pd.DataFrame,
+    ) -> None:
+        from .._optional import require
+        from ..generators.deep._torch import torch_session
+        from ..privacy import PrivacyLedger
+        from .dp import LENGTH_EDGES, train_lm_private
+        from .lm import lm_weights
+        from .tokenizer import SubwordTokenizer
+
+        require("opacus", extra="dp", purpose="the differentially private text model")
+        cfg = self._cfg
+        ledger = PrivacyLedger(float(cfg.epsilon), float(cfg.delta))  # type: ignore[arg-type]
+        self.tokenizer_ = SubwordTokenizer.bytes_only()
+        self.guard_ = SpanGuard.build([], span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
+        self.encoder_ = ConditionEncoder().fit_public(schema, self.column, LENGTH_EDGES)
+        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        ids = [s[: cfg.max_tokens] for s in self.tokenizer_.encode_batch(texts)]
+        with torch_session(cfg.threads, seed=child_seed(rng)):
+            model, result, plan = train_lm_private(
+                ids,
+                codes,
+                vocab=self.tokenizer_.vocab_size,
+                cards=self.encoder_.cardinalities,
+                embed=cfg.embed,
+                hidden=cfg.hidden,
+                epochs=cfg.epochs,
+                batch_size=cfg.batch_size,
+                lr=cfg.lr,
+                max_grad_norm=cfg.max_grad_norm,
+                ledger=ledger,
+                deadline=start + 60.0 * cfg.max_minutes,
+                rng=rng,
+                progress=progress,
+            )
+        self.model_ = model
+        self.weights_ = lm_weights(model)
+        self.summary_.update(
+            vocab_size=self.tokenizer_.vocab_size,
+            conditioned_on=self.encoder_.names,
+            training={"epochs_run": result.epochs_run, "stopped_by": result.stopped_by, "dp_sgd": plan},
+            privacy=ledger.to_dict(),
+            fit_seconds=round(time.perf_counter() - start, 2),
+        )
 
     def _fit_lm(
         self,
@@ -228,6 +287,11 @@ class TextModel:
             self.encoder_ = ConditionEncoder.from_state(state["encoder"], schema)
             self.weights_ = {str(k): np.asarray(v) for k, v in state["weights"].items()}
             self.model_ = lm_from_weights(
-                self.weights_, self.tokenizer_.vocab_size, self.encoder_.cardinalities, cfg.embed, cfg.hidden
+                self.weights_,
+                self.tokenizer_.vocab_size,
+                self.encoder_.cardinalities,
+                cfg.embed,
+                cfg.hidden,
+                private=cfg.epsilon is not None,
             )
         return self

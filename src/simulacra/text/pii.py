@@ -173,11 +173,13 @@ def scrub(
     random_state: RandomState = None,
     locale: str | None = None,
     min_records: int = 5,
+    column_stats: bool = True,
 ) -> ScrubResult:
     """Replace personal data in every text by a Faker surrogate of the same type (see the module docstring).
 
     Missing texts (``None``) stay missing. ``min_records``: handles and lone first names found in fewer
-    records than this are taken as personal.
+    records than this are taken as personal. ``column_stats=False``: record-local rules only (every
+    handle is replaced, lone first names are not), for the differentially private text model.
     """
     from faker import Faker
 
@@ -185,7 +187,8 @@ def scrub(
     fake = Faker(locale or "en_US")
     fake.seed_instance(child_seed(rng))
     present = [t for t in texts if isinstance(t, str)]
-    rare_handles, rare_names = _column_stats(present, min_records, locale)
+    rare_handles: set[str] | None
+    rare_handles, rare_names = _column_stats(present, min_records, locale) if column_stats else (None, set())
     makers: dict[str, Callable[[str], str]] = {
         "email": lambda s: fake.email(),
         "url": lambda s: fake.url().rstrip("/"),

@@ -48,6 +48,11 @@ class SubwordTokenizer:
         return cls(tok)
 
     @classmethod
+    def bytes_only(cls) -> SubwordTokenizer:
+        """The 256 bytes and the special tokens, no merge learned from any text (the private model's)."""
+        return cls.train([], vocab_size=len(_SPECIAL) + 256, min_frequency=1)
+
+    @classmethod
     def from_json(cls, text: str) -> SubwordTokenizer:
         return cls(_tokenizers().Tokenizer.from_str(text))
 

@@ -74,3 +74,22 @@ def test_bad_text_settings_are_one_clear_error() -> None:
         gen.fit(corpus(), text=TextConfig(top_p=0.0))
     with pytest.raises(ParameterError, match="have no"):
         TextConfig.from_dict({"epochz": 3})
+
+
+def test_private_text_model_spends_its_budget_and_learns_nothing_outside_dp_sgd(tmp_path) -> None:
+    pytest.importorskip("opacus")
+    cfg = TextConfig(epsilon=4.0, epochs=2, max_minutes=1.0, embed=8, hidden=16, batch_size=64)
+    df = corpus(200)
+    df.loc[0, "review"] = "mail ann@example.org , " + df.loc[0, "review"]
+    gen = create_generator("gaussian_copula", random_state=0).fit(df, text=cfg)
+    info = gen.text_summary()["review"]
+    assert info["privacy"]["epsilon"] == 4.0 and 0 < info["privacy"]["epsilon_spent"] <= 4.0
+    assert info["vocab_size"] == 259 and "pii_replaced" not in info  # bytes only; no column statistic kept
+    assert info["training"]["dp_sgd"]["steps_run"] == info["training"]["dp_sgd"]["steps_planned"]
+    tm = gen.text_models_["review"]
+    assert len(tm.guard_.hashes) == 0 and tm.encoder_.length_edges_[0] == 2.0  # public bins, no index
+    a = gen.sample(20, random_state=3)
+    gen.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").sample(20, random_state=3), a)
+    with pytest.raises(ParameterError, match="epsilon must be a positive"):
+        gen.fit(df, text=TextConfig(epsilon=-1.0))

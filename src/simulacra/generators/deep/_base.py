@@ -29,7 +29,7 @@ from ...schema import TableSchema
 from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator, _text_config, data_fingerprint
+from ..base import Generator, _private_text_config, data_fingerprint
 from ._encoding import NUMERIC_ENCODINGS, ModeEncoder
 from ._fidelity import FidelityProxy
 from ._torch import Blocks, choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
@@ -119,11 +119,7 @@ class DeepGenerator(Generator):
         """Learn from ``data``; with ``epsilon`` set, by DP-SGD with the domain from ``schema`` (must be public)."""
         if self.epsilon is None:
             return super().fit(data, schema, progress=progress, text=text)
-        if _text_config(text) is not None:
-            raise ParameterError(
-                f"{self.name} is differentially private; the free-text language model is not, so it cannot be "
-                "combined: fit with text='placeholder'"
-            )
+        text_config = _private_text_config(text, self.name)
         from ..statistical._public_domain import fit_public
 
         progress = progress or NO_PROGRESS
@@ -144,6 +140,7 @@ class DeepGenerator(Generator):
             self._fit(public.model, public.transformer.model_columns, rng, progress)
         finally:
             del self._public_model
+        self._fit_text(data, self.schema_, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
 

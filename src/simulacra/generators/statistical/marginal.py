@@ -33,7 +33,7 @@ from ...schema import TableSchema
 from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator, _text_config
+from ..base import Generator, _private_text_config
 from ._discretize import DiscreteCodec, domain_problems
 from ._pgm import JunctionModel
 
@@ -100,11 +100,7 @@ class _MarginalDP(Generator):
         text: str | TextConfig | None = None,
     ) -> Self:
         """Fit on ``data`` with the public domain in ``schema`` (see the module docstring)."""
-        if _text_config(text) is not None:
-            raise ParameterError(
-                f"{self.name} is differentially private; the free-text language model is not, so it cannot be "
-                "combined: fit with text='placeholder'"
-            )
+        _private_text_config(text, self.name)
         self._validate_params()
         check_frame(data)
         ledger = PrivacyLedger(self.epsilon, self.delta)
@@ -121,7 +117,7 @@ class _MarginalDP(Generator):
         if missing or unsupported:
             raise SchemaError(missing_domain_message(missing, unsupported, profiled=False))
         self.privacy_ = ledger
-        super().fit(data, schema, progress=progress)
+        super().fit(data, schema, progress=progress, text=text)
         # the exact row count is not released (the model's total is a noisy estimate)
         self.fingerprint_ = {k: v for k, v in self.fingerprint_.items() if k != "n_rows"}
         return self

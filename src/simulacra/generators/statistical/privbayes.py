@@ -27,7 +27,7 @@ from ...schema import TableSchema
 from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator, _text_config, data_fingerprint
+from ..base import Generator, _private_text_config, data_fingerprint
 from ._privbayes import Network, fit_network, sample_network
 from ._public_domain import BinnedDomain, check_domain_share, fit_public
 
@@ -117,11 +117,7 @@ class PrivBayesGenerator(Generator):
         text: str | TextConfig | None = None,
     ) -> Self:
         """Learn from ``data`` with the domain taken from ``schema`` (required: it must be public)."""
-        if _text_config(text) is not None:
-            raise ParameterError(
-                f"{self.name} is differentially private; the free-text language model is not, so it cannot be "
-                "combined: fit with text='placeholder'"
-            )
+        text_config = _private_text_config(text, self.name)
         progress = progress or NO_PROGRESS
         self._validate_params()
         check_frame(data)
@@ -139,6 +135,7 @@ class PrivBayesGenerator(Generator):
         self._fit(model, transformer.model_columns, rng, progress)
         # the row count is private: the manifest keeps the noisy count the fit released, not the true one
         self.fingerprint_ = {**data_fingerprint(data), "n_rows": round(self.network_.n_noisy)}
+        self._fit_text(data, self.schema_, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
 
