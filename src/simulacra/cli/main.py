@@ -327,6 +327,8 @@ def fit(
         gen = create_generator(generator, random_state=_seed(seed), **params)
         text = _text_choice(gen, text_model, text_minutes, text_epsilon)
         if _scale.check_engine(engine, scheduler):
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError("the free-text options (--text-model, ...) need --engine memory")
             schema = _load_schema(schema_path)
             if region is not None or bbox is not None or geo_min_distance is not None:
                 from ..distributed import profile_dataset
