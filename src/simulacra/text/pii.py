@@ -27,10 +27,12 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .._random import RandomState, check_random_state, child_seed
 
@@ -151,6 +153,23 @@ def find_pii(
     return sorted(spans)
 
 
+def _url_surrogate(url: str, rnd: Any) -> str:
+    """The same scheme and host (a host is a site, not a person: ``t.co``, ``amazon.com``) with a path of
+    fresh characters of the same classes (letters stay letters, digits digits, punctuation is kept)."""
+    m = re.match(r"((?:https?://)?[^/?#\s]+)(.*)", url, flags=re.IGNORECASE | re.S)
+    if m is None:
+        return url
+    path = []
+    for c in m.group(2):
+        if c.isdigit():
+            path.append(rnd.choice(string.digits))
+        elif c.isalpha():
+            path.append(rnd.choice(string.ascii_uppercase if c.isupper() else string.ascii_lowercase))
+        else:
+            path.append(c)
+    return m.group(1) + "".join(path)
+
+
 def _looks_like_date(s: str) -> bool:
     return bool(re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", s.strip()))
 
@@ -191,7 +210,7 @@ def scrub(
     rare_handles, rare_names = _column_stats(present, min_records, locale) if column_stats else (None, set())
     makers: dict[str, Callable[[str], str]] = {
         "email": lambda s: fake.email(),
-        "url": lambda s: fake.url().rstrip("/"),
+        "url": lambda s: _url_surrogate(s, fake.random),
         "iban": lambda s: fake.iban(),
         "card": lambda s: fake.credit_card_number(),
         "phone": lambda s: fake.numerify("###-###-####"),
