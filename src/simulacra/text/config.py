@@ -24,6 +24,7 @@ class TextConfig:
     vocab_size: int = 2000
     embed: int = 128
     hidden: int = 256
+    dropout: float = 0.1
     batch_size: int = 64
     lr: float = 3e-3
     max_tokens: int = 128
@@ -51,6 +52,8 @@ class TextConfig:
                 problems.append(f"{name} must be a positive integer, got {v!r}")
         if not self.max_minutes > 0:
             problems.append(f"max_minutes must be positive, got {self.max_minutes!r}")
+        if not 0 <= self.dropout < 1:
+            problems.append(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not self.temperature > 0:
             problems.append(f"temperature must be positive, got {self.temperature!r}")
         if not 0 < self.top_p <= 1:

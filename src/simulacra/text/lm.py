@@ -91,6 +91,7 @@ def train_lm(
     batch_size: int,
     lr: float,
     deadline: float | None,
+    dropout: float = 0.1,
     rng: np.random.Generator,
     progress: ProgressCallback,
     privacy: Any = None,
@@ -101,7 +102,7 @@ def train_lm(
     perm = rng.permutation(n)
     n_val = min(max(1, n // 20), 500) if n >= 40 else 0
     val_idx, train_idx = perm[:n_val], perm[n_val:]
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden)
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=dropout)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []

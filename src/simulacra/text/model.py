@@ -188,6 +188,7 @@ class TextModel:
                 batch_size=cfg.batch_size,
                 lr=cfg.lr,
                 deadline=deadline,
+                dropout=cfg.dropout,
                 rng=rng,
                 progress=progress,
             )
