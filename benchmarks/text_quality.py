@@ -14,7 +14,7 @@ and (b) by the placeholder text model of the foundation issue. Printed per datas
 Run (about 30 minutes on the 2-core machine, one torch thread):
 
     .venv/bin/python benchmarks/text_quality.py [--datasets amazon_alexa_reviews,airline_tweets,airbnb_barcelona]
-        [--max-minutes 12] [--markdown] [--json results.json]
+        [--max-minutes 12] [--temperature T] [--top-p P] [--dropout D] [--markdown] [--json results.json]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ DATASETS: dict[str, dict[str, Any]] = {
 METRICS = ["text.embedding_detection", "text.embedding_mmd", "text.consistency", "text.replay_rate", "text.length"]
 
 
-def _one(name: str, max_minutes: float, seed: int) -> dict[str, Any]:
+def _one(name: str, max_minutes: float, seed: int, settings: dict[str, float]) -> dict[str, Any]:
     spec = DATASETS[name]
     frame = pd.read_csv(SHARED / spec["path"], **spec["read"])
     if spec["columns"]:
@@ -71,7 +71,7 @@ def _one(name: str, max_minutes: float, seed: int) -> dict[str, Any]:
     row: dict[str, Any] = {"dataset": name, "texts": int(train[spec["text"]].notna().sum()), "label": spec["label"]}
     gen = create_generator("gaussian_copula", random_state=seed)
     start = time.perf_counter()
-    gen.fit(train, schema, text=TextConfig(max_minutes=max_minutes))
+    gen.fit(train, schema, text=TextConfig(max_minutes=max_minutes, **settings))
     summary = gen.text_summary()[spec["text"]]
     row["fit_s_total"] = time.perf_counter() - start
     row["fit_s_text"] = summary["fit_seconds"]
@@ -160,12 +160,18 @@ def main() -> None:
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--max-minutes", type=float, default=12.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: TextConfig's)")
+    ap.add_argument("--top-p", type=float, default=None, help="nucleus sampling share (default: TextConfig's)")
+    ap.add_argument("--dropout", type=float, default=None, help="GRU dropout (default: TextConfig's)")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
+    settings = {
+        k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p), ("dropout", args.dropout)) if v is not None
+    }
     rows = []
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
-        rows.append(_one(name, args.max_minutes, args.seed))
+        rows.append(_one(name, args.max_minutes, args.seed, settings))
         print(_table(rows[-1:], args.markdown), flush=True)
         if args.json is not None:
             args.json.write_text(json.dumps(rows, indent=1, default=str))
