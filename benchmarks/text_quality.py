@@ -167,7 +167,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     settings = {
-        k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p), ("dropout", args.dropout)) if v is not None
+        k: v
+        for k, v in (("temperature", args.temperature), ("top_p", args.top_p), ("dropout", args.dropout))
+        if v is not None
     }
     rows = []
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
