@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,deep,dp,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,deep,dp,dask,text]'
 	touch $(STAMP)
 
 demo: $(STAMP)

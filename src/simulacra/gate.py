@@ -246,7 +246,6 @@ def figures(report: dict[str, Any]) -> tuple[dict[str, float | None], dict[str, 
         figs["epsilon"] = float(eps)
     else:
         reasons["epsilon"] = "the generator has no epsilon: it is not differentially private"
-    reasons.setdefault("text.replay_rate", "free-text metrics are not available yet (text issue)")
     return {k: v for k, v in figs.items() if v is not None}, reasons
 
 

@@ -51,8 +51,9 @@ def test_recommend_on_the_shared_datasets(name: str) -> None:
     assert {m["metric"] for m in rec["metrics"]} >= {"utility.tstr", "fidelity.detection"}
     assert rec["auto_candidates"][0] == "gaussian_copula"
     if "text" in kinds:
-        assert "not done yet" in rec["kinds"]["text"]["caveat"]
-        assert any("issue 7" in n for n in rec["notes"])
+        assert "language model" in rec["kinds"]["text"]["caveat"]
+        assert any(n.startswith("text columns:") for n in rec["notes"])
+        assert any(m.startswith("text.embedding_detection") for m in rec["kinds"]["text"]["metrics"])
     if "geo" in kinds:
         assert "geo.spatial_density" in rec["kinds"]["geo"]["metrics"]
     if "identifier" in kinds:

@@ -64,14 +64,15 @@ def test_short_budget_and_missing_deep_extra_are_explained() -> None:
     assert "pip install 'simulacra[deep]'" in rec.generator.alternatives[0][1]
 
 
-def test_text_columns_carry_the_placeholder_caveat() -> None:
+def test_text_columns_get_the_language_model_and_text_metrics() -> None:
     schema = schema_of()
     schema = schema.replace_column(schema["group"].with_(kind=ColumnKind.TEXT))
     rec = recommend(schema, n_rows=400, available=ALL)
     text = rec.to_dict()["kinds"]["text"]
     assert text["columns"] == ["group"]
-    assert "PLACEHOLDER" in text["transformer"] and "not done yet" in text["caveat"]
-    assert any("issue 7" in n for n in rec.notes)
+    assert "language model conditioned on the row" in text["transformer"] and "placeholder" in text["caveat"]
+    assert any(m.startswith("text.replay_rate") for m in text["metrics"])
+    assert any(n.startswith("text columns:") and "not private" in n for n in rec.notes)
 
 
 def test_to_dict_is_json() -> None:

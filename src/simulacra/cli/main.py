@@ -66,6 +66,21 @@ GateFile = Annotated[
 ]
 Epsilon = Annotated[float | None, typer.Option("--epsilon", help="Differential-privacy budget to honour.")]
 GeneratorName = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see `simulacra generators`).")]
+TextModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--text-model",
+        help="Free-text columns: lm (a language model conditioned on the row; the default) or placeholder "
+        "(common words, the table model's word count). Differentially private generators use placeholder.",
+    ),
+]
+TextMinutes = Annotated[
+    float | None, typer.Option("--text-minutes", help="Training time budget of each free-text language model.")
+]
+TextEpsilon = Annotated[
+    float | None,
+    typer.Option("--text-epsilon", help="Train the free-text language model by DP-SGD within this privacy budget."),
+]
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 EngineOpt = Annotated[str, typer.Option("--engine", help=_scale.ENGINE_HELP)]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=_scale.SCHEDULER_HELP)]
@@ -299,6 +314,9 @@ def fit(
     engine: EngineOpt = "memory",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    text_model: TextModelOpt = None,
+    text_minutes: TextMinutes = None,
+    text_epsilon: TextEpsilon = None,
 ) -> None:
     """Fit a generator and save it as a model folder. Generator options follow as --name value."""
 
@@ -307,7 +325,10 @@ def fit(
 
         params = _parse_params(generator, list(ctx.args))
         gen = create_generator(generator, random_state=_seed(seed), **params)
+        text = _text_choice(gen, text_model, text_minutes, text_epsilon)
         if _scale.check_engine(engine, scheduler):
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError("the free-text options (--text-model, ...) need --engine memory")
             schema = _load_schema(schema_path)
             if region is not None or bbox is not None or geo_min_distance is not None:
                 from ..distributed import profile_dataset
@@ -320,7 +341,7 @@ def fit(
         schema = _geo_schema(_load_schema(schema_path), frame, region, bbox, geo_min_distance)
         start = time.perf_counter()
         with _progress(quiet) as progress:
-            gen.fit(frame, schema, progress=progress)
+            gen.fit(frame, schema, progress=progress, text=text)
         gen.save(output)
         if not quiet:
             console.print(
@@ -328,8 +349,67 @@ def fit(
                 f"in {time.perf_counter() - start:.1f} s; model written to {output}/"
             )
             _print_privacy(gen)
+            _print_text(gen)
 
     _guard(body)
+
+
+def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilon: float | None = None) -> Any:
+    """The ``text`` argument of ``fit``: a TextConfig for the language model, or "placeholder"."""
+    generator = gen.name
+    dp = getattr(gen, "epsilon", None) is not None
+    choice = text_model or ("placeholder" if dp and epsilon is None else "lm")
+    if choice not in ("lm", "placeholder"):
+        raise ParameterError(f"--text-model {choice!r}; choose lm or placeholder")
+    if choice == "lm" and dp and epsilon is None:
+        raise ParameterError(
+            f"--text-model lm with the differentially private generator {generator!r}: the language model is not "
+            "differentially private and would void the privacy guarantee; give it a budget of its own "
+            "(--text-epsilon) or use --text-model placeholder"
+        )
+    if minutes is not None and not minutes > 0:
+        raise ParameterError(f"--text-minutes {minutes}; give a positive number of minutes, e.g. 10")
+    if epsilon is not None and not epsilon > 0:
+        raise ParameterError(f"--text-epsilon {epsilon}; give a positive privacy budget, e.g. 4.0")
+    if choice == "placeholder":
+        if epsilon is not None:
+            raise ParameterError("--text-epsilon trains the language model; it cannot go with --text-model placeholder")
+        return "placeholder"
+    from ..text.config import TextConfig
+
+    settings: dict[str, Any] = {}
+    if minutes is not None:
+        settings["max_minutes"] = float(minutes)
+    if epsilon is not None:
+        settings["epsilon"] = float(epsilon)
+    return TextConfig(**settings)
+
+
+def _print_text(gen: Any) -> None:
+    """One line per free-text column written by a language model."""
+    for name, info in gen.text_summary().items():
+        if info.get("status") != "language model":
+            console.print(f"text column {name}: {info.get('status')}")
+            continue
+        pii = ", ".join(f"{k} {v}" for k, v in info.get("pii_replaced", {}).items() if v) or "none found"
+        train = info.get("training", {})
+        guard = info.get("guard", {})
+        rate = guard.get("rejection_rate")
+        if "privacy" in info:
+            pv = info["privacy"]
+            console.print(
+                f"text column {name}: language model trained by DP-SGD on {info['n_texts']:,} texts, "
+                f"{train.get('epochs_run')} epochs in {info.get('fit_seconds')} s; differential privacy: epsilon "
+                f"{pv.get('epsilon_spent', 0):.3g} of {pv.get('epsilon'):g} at delta {pv.get('delta'):g} "
+                "(a budget of its own, added to the table generator's by composition)"
+            )
+            continue
+        console.print(
+            f"text column {name}: language model on {info['n_texts']:,} texts, {train.get('epochs_run')} epochs in "
+            f"{info.get('fit_seconds')} s; PII replaced: {pii}; memorisation guard rejected "
+            f"{guard.get('rejected', 0)} of {guard.get('drawn', 0)} drawn texts"
+            + (f" ({100 * rate:.1f}%)" if rate is not None else "")
+        )
 
 
 def _print_privacy(gen: Any) -> None:
@@ -435,6 +515,9 @@ def run(
     engine: EngineOpt = "memory",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    text_model: TextModelOpt = None,
+    text_minutes: TextMinutes = None,
+    text_epsilon: TextEpsilon = None,
 ) -> None:
     """Profile, fit, sample and evaluate in one go.
 
@@ -456,6 +539,8 @@ def run(
 
             if auto or gate is not None:
                 raise ParameterError("--auto and --gate need --engine memory")
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError("the free-text options (--text-model, ...) need --engine memory")
             if target is not None or region is not None or bbox is not None or geo_min_distance is not None:
                 raise ParameterError("--target and the geo options of `run` need --engine memory")
             source = ctx.get_parameter_source("fmt")
@@ -475,6 +560,7 @@ def run(
         holdout_fraction=holdout_fraction,
         evaluate=not no_evaluate,
         geo=(region, bbox, geo_min_distance),
+        text=(text_model, text_minutes, text_epsilon),
     )
 
     def body() -> None:
@@ -493,6 +579,11 @@ def run(
                 )
             if list(ctx.args) or generator != "gaussian_copula":
                 raise ParameterError("--auto chooses the generator itself; drop --generator and generator options")
+            if text_model is not None or text_minutes is not None or text_epsilon is not None:
+                raise ParameterError(
+                    "--auto compares its candidates with the placeholder text model; the free-text options "
+                    "(--text-model, --text-minutes, --text-epsilon) go with `run --generator NAME`"
+                )
             budget = parse_duration(time_budget or DEFAULT_TIME_BUDGET)
             goal = objective or "balanced"
             passed = run_auto(
@@ -501,7 +592,9 @@ def run(
         else:
             if time_budget is not None or objective is not None:
                 raise ParameterError("--time-budget and --objective apply to --auto; add --auto or drop them")
-            options_g = RunOptions(options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules)
+            options_g = RunOptions(
+                options.target, options.holdout_fraction, options.evaluate, options.geo, gate_rules, options.text
+            )
             passed = _run(data, output, rows, schema_path, generator, fmt, seed, quiet, list(ctx.args), options_g)
         if not passed:
             raise typer.Exit(EXIT_GATE_FAILED)
@@ -528,6 +621,8 @@ class RunOptions:
     """--region, --bbox, --geo-min-distance."""
     gate: Any = None
     """The release gate (:class:`simulacra.gate.Gate`) of --gate."""
+    text: tuple[str | None, float | None, float | None] = (None, None, None)
+    """--text-model, --text-minutes, --text-epsilon."""
 
 
 def _run(
@@ -558,6 +653,7 @@ def _run(
     params = _parse_params(generator, extra)
     used = _seed(seed)
     gen = create_generator(generator, random_state=used, **params)
+    text = _text_choice(gen, *options.text)
     frame = _read(data)
     check_frame(frame)
     if options.target is not None and options.target not in frame.columns:
@@ -590,7 +686,7 @@ def _run(
         timings["profile"] = time.perf_counter() - start
         start = time.perf_counter()
         if not gen.is_fitted:
-            gen.fit(train, schema, progress=progress)
+            gen.fit(train, schema, progress=progress, text=text)
         timings["fit"] = time.perf_counter() - start
         output.mkdir(parents=True, exist_ok=True)
         schema.save(output / "schema.json")
@@ -626,6 +722,7 @@ def _run(
             line += f", evaluate {timings['evaluate']:.1f} s"
         console.print(line + f"; seed {used}")
         _print_privacy(gen)
+        _print_text(gen)
         if holdout is not None:
             console.print(f"fitted on {len(train):,} rows; {len(holdout):,} rows held out to evaluate against")
         if evaluation is not None:

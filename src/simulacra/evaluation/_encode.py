@@ -23,7 +23,7 @@ __all__ = ["EXCLUDED_KINDS", "as_labels", "as_numbers", "encode_mixed", "is_cont
 EXCLUDED_KINDS = {
     ColumnKind.IDENTIFIER: "identifiers are regenerated, not modelled",
     ColumnKind.PII: "PII is replaced by surrogates, not modelled",
-    ColumnKind.TEXT: "free text has its own metrics (text issue)",
+    ColumnKind.TEXT: "free text has its own metrics (the text family)",
 }
 
 

@@ -9,9 +9,8 @@
 Metrics are registered by key (their place in ``report.json``) as ``"module:Class"`` and imported only
 when run, so that a metric whose module is missing shows as "not available" instead of breaking the rest.
 Metrics that need a holdout (privacy, utility) or a target (utility) are listed as not evaluated, with
-the reason, when those are not given. The ``geo`` metrics judge the geographic columns (and list
-themselves as not evaluated when the table has none). The family ``text`` is reserved for the text
-metrics; until they exist, text columns are listed as not evaluated by them.
+the reason, when those are not given. The ``geo`` metrics judge the geographic columns and the ``text``
+metrics the free-text columns (each lists itself as not evaluated when the table has none).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ import pandas as pd
 from .._version import __version__
 from ..errors import InputError, ParameterError, SchemaError, SimulacraError, collect
 from ..progress import NO_PROGRESS, ProgressCallback
-from ..schema import ColumnKind, TableSchema
+from ..schema import TableSchema
 from ._headline import Headline, headlines
 from .base import Metric, MetricResult
 
@@ -47,6 +46,7 @@ _F = "simulacra.evaluation.fidelity"
 _P = "simulacra.evaluation.privacy"
 _U = "simulacra.evaluation.utility"
 _G = "simulacra.evaluation.geo"
+_T = "simulacra.evaluation.text"
 METRICS: dict[str, str] = {
     "fidelity.column_shapes": f"{_F}.shapes:ColumnShapes",
     "fidelity.missing_values": f"{_F}.shapes:MissingValues",
@@ -65,6 +65,12 @@ METRICS: dict[str, str] = {
     "privacy.singling_out": f"{_P}.singling_out:SinglingOut",
     "privacy.linkability": f"{_P}.linkability:Linkability",
     "privacy.attribute_inference": f"{_P}.inference:AttributeInference",
+    "text.length": f"{_T}.length:TextLength",
+    "text.ngrams": f"{_T}.ngrams:NgramSimilarity",
+    "text.embedding_detection": f"{_T}.embedding:EmbeddingDetection",
+    "text.embedding_mmd": f"{_T}.embedding:EmbeddingMMD",
+    "text.consistency": f"{_T}.consistency:TextConsistency",
+    "text.replay_rate": f"{_T}.replay:ReplayRate",
     "geo.spatial_density": f"{_G}.density:SpatialDensity",
     "geo.nearest_distance": f"{_G}.distance:NearestDistance",
     "geo.morans_i": f"{_G}.autocorr:MoransI",
@@ -74,9 +80,8 @@ METRICS: dict[str, str] = {
 
 NEEDS_HOLDOUT = ("privacy.", "utility.")
 NEEDS_TARGET = ("utility.",)
-RESERVED = {
-    "text": "free-text metrics are not available yet (text issue)",
-}
+RESERVED: dict[str, str] = {}
+"""Families whose metrics do not exist yet, with the reason (none left)."""
 
 
 def list_metrics() -> list[str]:
@@ -118,9 +123,6 @@ class Evaluation:
             for name, why in result.not_evaluated.items():
                 if name in out:
                     out[name][key] = why
-        for spec in self.schema:
-            if spec.kind is ColumnKind.TEXT:
-                out[spec.name]["text"] = RESERVED["text"]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -380,6 +382,9 @@ def describe_generator(gen: Any) -> dict[str, Any] | None:
         return dict(gen)
     params = {k: v for k, v in gen.get_params().items() if isinstance(v, (str, int, float, bool, type(None)))}
     out: dict[str, Any] = {"name": getattr(gen, "name", type(gen).__name__), "params": params}
+    texts = gen.text_summary() if hasattr(gen, "text_summary") and gen.is_fitted else {}
+    if texts:  # free-text columns written by a language model: training summary and guard figures
+        out["text"] = texts
     ledger = getattr(gen, "privacy_", None)
     if ledger is not None:  # differentially private generators: the privacy ledger's summary
         # mst/aim keep the PrivacyLedger itself; privbayes and DP-SGD keep its summary as a dict

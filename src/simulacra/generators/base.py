@@ -22,7 +22,8 @@ from .._random import RandomState, check_random_state
 from ..errors import ModelFileError, NotFittedError, ParameterError
 from ..persistence import read_model, write_model
 from ..progress import NO_PROGRESS, ProgressCallback
-from ..schema import TableSchema
+from ..schema import ColumnKind, TableSchema
+from ..text.config import TextConfig
 from ..transformers.base import ModelColumn
 from ..transformers.table import TableTransformer
 from ..validation import check_frame
@@ -71,9 +72,17 @@ class Generator(ABC):
         schema: TableSchema | None = None,
         *,
         progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
-        """Learn from ``data``. Without ``schema``, the data is profiled first."""
+        """Learn from ``data``. Without ``schema``, the data is profiled first.
+
+        ``text``: how free-text columns are generated. ``None`` or ``"placeholder"``: by the table model's
+        placeholder (a word count and common words); ``"lm"`` or a :class:`simulacra.text.TextConfig`: in a
+        second stage, by a language model trained on the column and conditioned on the row (needs the
+        ``deep`` and ``text`` extras; see docs/text.md).
+        """
         progress = progress or NO_PROGRESS
+        text_config = _text_config(text)
         self._validate_params()
         check_frame(data)
         if schema is None:
@@ -90,8 +99,34 @@ class Generator(ABC):
         self.transformer_ = transformer
         self.fingerprint_ = data_fingerprint(data)
         self._fit(model, transformer.model_columns, rng, progress)
+        self._fit_text(data, schema, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
+
+    def _fit_text(
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema,
+        config: TextConfig | None,
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+    ) -> None:
+        """Stage two: one language model per free-text column (none with ``config=None``)."""
+        self.text_models_: dict[str, Any] = {}
+        if config is None:
+            return
+        from ..text.model import TextModel
+
+        for spec in [c for c in schema if c.kind is ColumnKind.TEXT]:
+            self.text_models_[spec.name] = TextModel(column=spec.name, config=config).fit(data, schema, rng, progress)
+
+    def text_summary(self) -> dict[str, Any]:
+        """Per free-text column written by a language model: what it was trained on (PII replaced by type,
+        epochs, seconds) and the memorisation guard's figures since fit or load. Empty without one."""
+        self._check_fitted()
+        return {
+            name: {**tm.summary_, "guard": tm.guard_summary()} for name, tm in getattr(self, "text_models_", {}).items()
+        }
 
     def _make_transformer(self, data: pd.DataFrame, schema: TableSchema, rng: np.random.Generator) -> Any:
         """The fitted table transformer (the DP generators use one that reads only the schema)."""
@@ -150,7 +185,10 @@ class Generator(ABC):
         while done < n:
             size = min(chunk_rows, n - done)
             model = self._sample(size, rng)
-            yield self.transformer_.inverse_transform(model, rng)
+            frame = self.transformer_.inverse_transform(model, rng)
+            for name, tm in getattr(self, "text_models_", {}).items():
+                frame[name] = tm.sample(frame, rng)
+            yield frame
             done += size
             progress.advance("sample", size)
         progress.end("sample")
@@ -168,6 +206,10 @@ class Generator(ABC):
             **self._manifest_extra(),
         }
         state = {"transformer": self.transformer_.get_state(), "generator": self._get_state()}
+        texts = getattr(self, "text_models_", {})
+        if texts:
+            manifest["text_models"] = {name: tm.summary_ for name, tm in texts.items()}
+            state["text"] = {name: tm.get_state() for name, tm in texts.items()}
         write_model(path, manifest, state)
 
     @classmethod
@@ -193,6 +235,29 @@ class Generator(ABC):
     @abstractmethod
     def _set_state(self, state: Mapping[str, Any], columns: list[ModelColumn]) -> None:
         """Restore learned state."""
+
+
+def _private_text_config(text: Any, name: str) -> TextConfig | None:
+    """``_text_config`` for a differentially private generator: only a private text model (``epsilon`` set)."""
+    config = _text_config(text)
+    if config is not None and config.epsilon is None:
+        raise ParameterError(
+            f"{name} is differentially private and this text model is not: give the text model its own budget "
+            "(TextConfig(epsilon=...), --text-epsilon) or fit with text='placeholder'"
+        )
+    return config
+
+
+def _text_config(text: Any) -> TextConfig | None:
+    """The free-text setting of ``fit``: None (placeholder) or a checked :class:`TextConfig`."""
+    if text is None or text == "placeholder":
+        return None
+    if text == "lm":
+        return TextConfig()
+    if isinstance(text, TextConfig):
+        text.check()
+        return text
+    raise ParameterError(f"text={text!r}; give 'placeholder', 'lm' or a simulacra.text.TextConfig")
 
 
 def _check_n(n: int) -> None:
@@ -222,6 +287,11 @@ def load(path: str | Path) -> Generator:
         columns = [ModelColumn.from_dict(c) for c in manifest["model_columns"]]
         gen.transformer_ = type(gen)._transformer_from_state(schema, state["transformer"])
         gen._set_state(state["generator"], columns)
+        gen.text_models_ = {}
+        if state.get("text"):
+            from ..text.model import TextModel
+
+            gen.text_models_ = {str(k): TextModel.from_state(v, schema) for k, v in state["text"].items()}
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:

@@ -93,7 +93,7 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
             tone = "good" if head["verdict"] in ("close to real data", "no sign of memorisation") else "warn"
         heads.append({"family": family, **head, "tone": tone})
     families = []
-    for family in ("fidelity", "utility", "privacy", "geo"):
+    for family in ("fidelity", "utility", "privacy", "text", "geo"):
         rows = []
         for name, entry in data.get(family, {}).items():
             rows.append({"key": f"{family}.{name}", **entry})
@@ -120,6 +120,7 @@ def _context(evaluation: Evaluation, schema: TableSchema, plots: bool) -> dict[s
     context["utility"] = _utility(data)
     context["privacy"] = _privacy(evaluation, data)
     context["geo"] = _geo(data)
+    context["text"] = _text(data, schema)
     context["frontier"] = _frontier(data.get("generator"))
     return context
 
@@ -170,6 +171,49 @@ def _frontier(generator: dict[str, Any] | None) -> dict[str, Any] | None:
         "svg": _plots.frontier_plot(series, epsilon) if series else None,
         "references": rows,
     }
+
+
+def _text(data: dict[str, Any], schema: TableSchema) -> list[dict[str, Any]]:
+    """One panel per free-text column: length histogram, top bigrams real vs synthetic, synthetic examples
+    (texts that repeat no training span; never a real text), and what the text model did (PII, guard)."""
+    fam = data.get("text", {})
+
+    def per_column(metric: str) -> dict[str, Any]:
+        entry = fam.get(metric, {})
+        return ((entry.get("details") or {}).get("columns") or {}) if entry.get("status") == "ok" else {}
+
+    lengths, grams, replay = per_column("length"), per_column("ngrams"), per_column("replay_rate")
+    models = (data.get("generator") or {}).get("text") or {}
+    out = []
+    for spec in schema:
+        if spec.kind.value != "text":
+            continue
+        hist = (lengths.get(spec.name) or {}).get("histogram") or {}
+        svg = None
+        if hist:
+            dist = {"kind": "numeric", "bin_edges": hist["edges"], "real": hist["real"], "synthetic": hist["synthetic"]}
+            svg = _plots.column_plot(f"{spec.name}: words per text", dist)
+        top = (grams.get(spec.name) or {}).get("top_bigrams") or {}
+        real_top, syn_top = top.get("real") or [], top.get("synthetic") or []
+        rows = [
+            {
+                "real": real_top[i] if i < len(real_top) else None,
+                "synthetic": syn_top[i] if i < len(syn_top) else None,
+            }
+            for i in range(max(len(real_top), len(syn_top)))
+        ]
+        out.append(
+            {
+                "name": spec.name,
+                "svg": svg,
+                "lengths": lengths.get(spec.name),
+                "bigrams": rows,
+                "examples": (replay.get(spec.name) or {}).get("examples") or [],
+                "replay": replay.get(spec.name),
+                "model": models.get(spec.name),
+            }
+        )
+    return out
 
 
 def _geo(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ def summary_tables(evaluation: Evaluation) -> Group:
     table.add_column("reference", justify="right")
     table.add_column("status")
     data = evaluation.to_dict()
-    for family in ("fidelity", "utility", "privacy"):
+    for family in ("fidelity", "utility", "privacy", "text"):
         for name, entry in data[family].items():
             status = (
                 Text("ok")

@@ -1,4 +1,8 @@
-"""Free text: a PLACEHOLDER until the free-text issue lands (a language model conditioned on the row).
+"""Free text, the table model's part: the word count, and a placeholder text (the baseline text model).
+
+In two-stage generation (``fit(..., text="lm")``, the CLI's default; :mod:`simulacra.text`) a language
+model conditioned on the row, and on this word count, rewrites every placeholder text. Alone, this is the
+placeholder of the foundation issue:
 
 Model columns: ``<name>.length`` (continuous, number of words), so text length follows the rest of the
 row, and ``<name>.null`` when the column has missing cells. The inverse writes texts of that many words

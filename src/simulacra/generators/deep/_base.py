@@ -26,9 +26,10 @@ from ...errors import ParameterError
 from ...privacy import PrivacyLedger
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
+from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator, data_fingerprint
+from ..base import Generator, _private_text_config, data_fingerprint
 from ._encoding import NUMERIC_ENCODINGS, ModeEncoder
 from ._fidelity import FidelityProxy
 from ._torch import Blocks, choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
@@ -119,10 +120,12 @@ class DeepGenerator(Generator):
         schema: TableSchema | None = None,
         *,
         progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
         """Learn from ``data``; with ``epsilon`` set, by DP-SGD with the domain from ``schema`` (must be public)."""
         if self.epsilon is None:
-            return super().fit(data, schema, progress=progress)
+            return super().fit(data, schema, progress=progress, text=text)
+        text_config = _private_text_config(text, self.name)
         from ..statistical._public_domain import fit_public
 
         progress = progress or NO_PROGRESS
@@ -143,6 +146,7 @@ class DeepGenerator(Generator):
             self._fit(public.model, public.transformer.model_columns, rng, progress)
         finally:
             del self._public_model
+        self._fit_text(data, self.schema_, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
 

@@ -32,9 +32,10 @@ from ...privacy import PrivacyLedger
 from ...privacy.domain import estimate_bounds
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
+from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...validation import check_frame
-from ..base import Generator
+from ..base import Generator, _private_text_config
 from ._counts import CodeCounts, CountsFactory, MarginalCounts
 from ._discretize import DiscreteCodec, domain_problems
 from ._pgm import JunctionModel
@@ -104,9 +105,15 @@ class _MarginalDP(Generator):
 
     # -- fit ---------------------------------------------------------------------------------------
     def fit(
-        self, data: pd.DataFrame, schema: TableSchema | None = None, *, progress: ProgressCallback | None = None
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
         """Fit on ``data`` with the public domain in ``schema`` (see the module docstring)."""
+        _private_text_config(text, self.name)
         self._validate_params()
         check_frame(data)
         ledger = PrivacyLedger(self.epsilon, self.delta)
@@ -123,7 +130,7 @@ class _MarginalDP(Generator):
         if missing or unsupported:
             raise SchemaError(missing_domain_message(missing, unsupported, profiled=False))
         self.privacy_ = ledger
-        super().fit(data, schema, progress=progress)
+        super().fit(data, schema, progress=progress, text=text)
         # the exact row count is not released (the model's total is a noisy estimate)
         self.fingerprint_ = {k: v for k, v in self.fingerprint_.items() if k != "n_rows"}
         return self

@@ -25,10 +25,11 @@ from ...errors import ParameterError
 from ...privacy import PrivacyLedger
 from ...progress import NO_PROGRESS, ProgressCallback
 from ...schema import TableSchema
+from ...text.config import TextConfig
 from ...transformers.base import ModelColumn
 from ...transformers.table import TableTransformer
 from ...validation import check_frame
-from ..base import Generator, data_fingerprint
+from ..base import Generator, _private_text_config, data_fingerprint
 from ._counts import CodeCounts, CountsFactory, MarginalCounts
 from ._privbayes import Network, fit_network, sample_network
 from ._public_domain import (
@@ -141,8 +142,10 @@ class PrivBayesGenerator(Generator):
         schema: TableSchema | None = None,
         *,
         progress: ProgressCallback | None = None,
+        text: str | TextConfig | None = None,
     ) -> Self:
         """Learn from ``data`` with the domain taken from ``schema`` (required: it must be public)."""
+        text_config = _private_text_config(text, self.name)
         progress = progress or NO_PROGRESS
         self._validate_params()
         check_frame(data)
@@ -160,6 +163,7 @@ class PrivBayesGenerator(Generator):
         self._fit(model, transformer.model_columns, rng, progress)
         # the row count is private: the manifest keeps the noisy count the fit released, not the true one
         self.fingerprint_ = {**data_fingerprint(data), "n_rows": round(self.network_.n_noisy)}
+        self._fit_text(data, self.schema_, text_config, rng, progress)
         self._sample_rng = check_random_state(self.random_state)
         return self
 

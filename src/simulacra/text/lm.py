@@ -1,0 +1,222 @@
+"""A small recurrent language model conditioned on the row (torch; extra ``deep``).
+
+Each conditioning column's code (see :mod:`simulacra.text.condition`) has a learned embedding; their sum
+is the row vector ``c``. ``c`` sets the GRU's initial state (through a linear layer and tanh) and is
+concatenated to every input token's embedding, so the row steers the whole text, not only its start.
+Trained by teacher forcing (cross-entropy of the next subword), Adam, gradient clipping, with a validation
+share for early stopping (the best weights are kept). Sampling: temperature, then nucleus (top-p)
+filtering, one torch generator seeded by the caller; a text ends at the end-of-text token, so the length
+distribution is learned, not imposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train_loop, weights_of
+from ..progress import ProgressCallback
+
+__all__ = ["CondGRU", "lm_from_weights", "lm_weights", "sample_texts", "train_lm"]
+
+_PAD, _BOS, _EOS = 0, 1, 2
+
+
+class CondGRU(nn.Module):
+    """GRU language model with a row-condition vector."""
+
+    def __init__(
+        self,
+        vocab: int,
+        cards: Sequence[int],
+        *,
+        embed: int = 128,
+        hidden: int = 256,
+        dropout: float = 0.1,
+        private: bool = False,
+    ):
+        super().__init__()
+        self.hidden = hidden
+        self.tok = nn.Embedding(vocab, embed, padding_idx=_PAD)
+        self.conds = nn.ModuleList(nn.Embedding(int(k), hidden) for k in cards)
+        self.init = nn.Linear(hidden, hidden)
+        if private:  # Opacus' GRU computes per-example gradients (same parameter names as nn.GRU)
+            from opacus.layers import DPGRU
+
+            self.gru = DPGRU(embed + hidden, hidden, batch_first=True)
+        else:
+            self.gru = nn.GRU(embed + hidden, hidden, batch_first=True)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, vocab)
+
+    def condition(self, codes: torch.Tensor) -> torch.Tensor:
+        c = self.conds[0](codes[:, 0])
+        for j in range(1, len(self.conds)):
+            c = c + self.conds[j](codes[:, j])
+        return c
+
+    def forward(self, x: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        c = self.condition(codes)
+        h0 = torch.tanh(self.init(c)).unsqueeze(0)
+        inp = torch.cat([self.tok(x), c.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
+        out, _ = self.gru(self.drop(inp), h0)
+        return self.out(self.drop(out))  # type: ignore[no-any-return]
+
+
+def _batches(seqs: list[list[int]], codes: np.ndarray, idx: np.ndarray, batch: int) -> list[tuple[Any, Any]]:
+    """Padded (input, target, codes) batches, texts of similar length together."""
+    order = idx[np.argsort([len(seqs[i]) for i in idx], kind="stable")]
+    out = []
+    for s in range(0, len(order), batch):
+        part = order[s : s + batch]
+        width = max(len(seqs[i]) for i in part)
+        arr = np.zeros((len(part), width), dtype=np.int64)
+        for r, i in enumerate(part):
+            arr[r, : len(seqs[i])] = seqs[i]
+        out.append((torch.from_numpy(arr), torch.from_numpy(codes[part])))
+    return out
+
+
+def train_lm(
+    ids: list[list[int]],
+    codes: np.ndarray,
+    *,
+    vocab: int,
+    cards: Sequence[int],
+    embed: int,
+    hidden: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    deadline: float | None,
+    dropout: float = 0.1,
+    rng: np.random.Generator,
+    progress: ProgressCallback,
+    privacy: Any = None,
+) -> tuple[CondGRU, TrainResult]:
+    """Fit a :class:`CondGRU` on token-id sequences (without BOS/EOS) and their condition codes."""
+    seqs = [[_BOS, *s, _EOS] for s in ids]
+    n = len(seqs)
+    perm = rng.permutation(n)
+    n_val = min(max(1, n // 20), 500) if n >= 40 else 0
+    val_idx, train_idx = perm[:n_val], perm[n_val:]
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=dropout)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
+    val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
+
+    def run_epoch() -> dict[str, float]:
+        model.train()
+        batches = _batches(seqs, codes, train_idx, batch_size)
+        total, count = 0.0, 0
+        for b in rng.permutation(len(batches)):
+            x, c = batches[b]
+            logits = model(x[:, :-1], c)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total += float(loss.detach()) * len(x)
+            count += len(x)
+        return {"loss": total / max(count, 1)}
+
+    def evaluate() -> float:
+        model.eval()
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for x, c in val_batches:
+                logits = model(x[:, :-1], c)
+                mask = x[:, 1:] != _PAD
+                loss = nn.functional.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), ignore_index=_PAD, reduction="sum"
+                )
+                total += float(loss)
+                count += int(mask.sum())
+        return -total / max(count, 1)
+
+    result = train_loop(
+        run_epoch,
+        epochs=epochs,
+        deadline=deadline,
+        progress=progress,
+        task="text",
+        evaluate=evaluate if n_val else None,
+        eval_every=1,
+        patience=2,
+        snapshot=lambda: weights_of(model),
+        restore=lambda w: load_weights(model, w),
+    )
+    model.eval()
+    return model, result
+
+
+def sample_texts(
+    model: CondGRU,
+    codes: np.ndarray,
+    *,
+    max_tokens: int,
+    temperature: float,
+    top_p: float,
+    seed: int,
+    batch: int = 1024,
+) -> list[list[int]]:
+    """Token ids (without BOS/EOS) of one text per row of ``codes``."""
+    gen = torch.Generator().manual_seed(seed)
+    out: list[list[int]] = []
+    model.eval()
+    with torch.no_grad():
+        for s in range(0, len(codes), batch):
+            c_all = model.condition(torch.from_numpy(codes[s : s + batch]))
+            m = len(c_all)
+            h = torch.tanh(model.init(c_all)).unsqueeze(0)
+            tok = torch.full((m,), _BOS, dtype=torch.long)
+            alive = torch.arange(m)
+            rows = torch.full((m, max_tokens), _EOS, dtype=torch.long)
+            for t in range(max_tokens):
+                inp = torch.cat([model.tok(tok), c_all[alive]], dim=-1).unsqueeze(1)
+                o, h = model.gru(inp, h)
+                logits = model.out(o[:, 0]) / max(temperature, 1e-6)
+                logits[:, _PAD] = float("-inf")
+                logits[:, _BOS] = float("-inf")
+                probs = _top_p(torch.softmax(logits, dim=-1), top_p)
+                tok = torch.multinomial(probs, 1, generator=gen)[:, 0]
+                rows[alive, t] = tok
+                keep = tok != _EOS
+                if not bool(keep.any()):
+                    break
+                alive, tok, h = alive[keep], tok[keep], h[:, keep]
+            for r in rows.numpy():
+                ids = []
+                for v in r.tolist():
+                    if v == _EOS:
+                        break
+                    ids.append(v)
+                out.append(ids)
+    return out
+
+
+def _top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    if top_p >= 1.0:
+        return probs
+    sorted_p, order = torch.sort(probs, descending=True, dim=-1)
+    cum = torch.cumsum(sorted_p, dim=-1)
+    drop = cum - sorted_p > top_p
+    sorted_p = sorted_p.masked_fill(drop, 0.0)
+    kept = torch.zeros_like(probs).scatter(-1, order, sorted_p)
+    return kept / kept.sum(dim=-1, keepdim=True)
+
+
+def lm_weights(model: CondGRU) -> dict[str, np.ndarray]:
+    return weights_of(model)
+
+
+def lm_from_weights(
+    weights: dict[str, Any], vocab: int, cards: Sequence[int], embed: int, hidden: int, private: bool = False
+) -> CondGRU:
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, private=private)
+    load_weights(model, weights)
+    model.eval()
+    return model

@@ -1,0 +1,298 @@
+"""One free-text column's model: PII scrubbing, subword tokenizer, row-conditioned LM, memorisation guard.
+
+Used in two stages by every generator (see :mod:`simulacra.generators.base`): the table generator makes
+the other columns and a placeholder text (whose word count follows the row), then :meth:`TextModel.sample`
+writes each row's text from that row. Fitting:
+
+1. the column's texts (at most ``max_texts``, drawn at random) are scrubbed of personal data
+   (:func:`simulacra.text.pii.scrub`; counts by type kept in :attr:`TextModel.summary_`);
+2. a byte-level BPE tokenizer is trained on them, the guard indexes their long spans;
+3. the LM is trained on (row codes, subword ids) for ``epochs`` or ``max_minutes``, whichever ends first.
+
+A column with fewer than ``MIN_TEXTS`` texts keeps the placeholder (the summary says so).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._random import child_seed
+from ..progress import NO_PROGRESS, ProgressCallback
+from ..schema import TableSchema
+from .condition import ConditionEncoder, word_counts
+from .config import TextConfig
+from .guard import SpanGuard
+
+__all__ = ["MIN_TEXTS", "TextModel"]
+
+logger = logging.getLogger(__name__)
+
+MIN_TEXTS = 20
+
+
+def _clean(text: str) -> str:
+    """Drop what no reader wants: broken byte sequences (decoded as U+FFFD) and control characters other
+    than line breaks and tabs (a byte-level model can emit any byte)."""
+    if text.isprintable() and "\ufffd" not in text:
+        return text
+    return "".join(c for c in text if c in "\n\t" or (c != "\ufffd" and unicodedata.category(c) not in ("Cc", "Cs")))
+
+
+class TextModel:
+    """The model of one free-text column (see the module docstring)."""
+
+    def __init__(self, *, column: str, config: TextConfig | None = None) -> None:
+        self.column = column
+        self.config = config
+
+    @property
+    def _cfg(self) -> TextConfig:
+        return self.config or TextConfig()
+
+    def fit(
+        self,
+        data: pd.DataFrame,
+        schema: TableSchema,
+        rng: np.random.Generator,
+        progress: ProgressCallback | None = None,
+    ) -> TextModel:
+        from .pii import scrub
+
+        cfg = self._cfg
+        cfg.check()
+        progress = progress or NO_PROGRESS
+        start = time.perf_counter()
+        col = data[self.column]
+        present = np.flatnonzero(col.notna().to_numpy())
+        if len(present) > cfg.max_texts:
+            present = np.sort(rng.choice(present, size=cfg.max_texts, replace=False))
+        frame = data.iloc[present].reset_index(drop=True)
+        originals = frame[self.column].astype(str).tolist()
+        self.summary_: dict[str, Any] = {"column": self.column, "n_texts": len(originals)}
+        self.summary_["has_empty"] = any(not t.strip() for t in originals)
+        self.guard_counts_ = {"drawn": 0, "rejected": 0, "trimmed": 0}
+        if len(originals) < MIN_TEXTS:
+            self.status_ = "placeholder"
+            self.summary_["status"] = f"placeholder: only {len(originals)} texts (the language model needs {MIN_TEXTS})"
+            logger.warning("text column %s keeps the placeholder: too few texts to train on", self.column)
+            return self
+        self.status_ = "lm"
+        self.summary_["status"] = "language model"
+        private = cfg.epsilon is not None
+        if private:  # the sample of at most max_texts is a public function of the row count and the seed
+            self.summary_["has_empty"] = True  # not looked at: no data-dependent rule
+        texts = originals
+        if cfg.scrub_pii:
+            result = scrub(originals, random_state=child_seed(rng), locale=None, column_stats=not private)
+            texts = [t if t is not None else "" for t in result.texts]
+            if not private:  # the counts are a statistic of the texts: kept only outside DP
+                self.summary_["pii_replaced"] = result.counts
+        if private:
+            self._fit_private(schema, texts, originals, rng, progress, start, frame)
+        else:
+            self._fit_lm(frame, schema, texts, originals, rng, progress, start)
+        return self
+
+    def _fit_private(
+        self,
+        schema: TableSchema,
+        texts: list[str],
+        originals: list[str],
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+        start: float,
+        frame: pd.DataFrame,
+    ) -> None:
+        from .._optional import require
+        from ..generators.deep._torch import torch_session
+        from ..privacy import PrivacyLedger
+        from .dp import LENGTH_EDGES, train_lm_private
+        from .lm import lm_weights
+        from .tokenizer import SubwordTokenizer
+
+        require("opacus", extra="dp", purpose="the differentially private text model")
+        cfg = self._cfg
+        ledger = PrivacyLedger(float(cfg.epsilon), float(cfg.delta))  # type: ignore[arg-type]
+        self.tokenizer_ = SubwordTokenizer.bytes_only()
+        self.guard_ = SpanGuard.build([], span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
+        self.encoder_ = ConditionEncoder().fit_public(schema, self.column, LENGTH_EDGES)
+        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        ids = [s[: cfg.max_tokens] for s in self.tokenizer_.encode_batch(texts)]
+        with torch_session(cfg.threads, seed=child_seed(rng)):
+            model, result, plan = train_lm_private(
+                ids,
+                codes,
+                vocab=self.tokenizer_.vocab_size,
+                cards=self.encoder_.cardinalities,
+                embed=cfg.embed,
+                hidden=cfg.hidden,
+                epochs=cfg.epochs,
+                batch_size=cfg.batch_size,
+                lr=cfg.lr,
+                max_grad_norm=cfg.max_grad_norm,
+                ledger=ledger,
+                deadline=start + 60.0 * cfg.max_minutes,
+                rng=rng,
+                progress=progress,
+            )
+        self.model_ = model
+        self.weights_ = lm_weights(model)
+        self.summary_.update(
+            vocab_size=self.tokenizer_.vocab_size,
+            conditioned_on=self.encoder_.names,
+            training={"epochs_run": result.epochs_run, "stopped_by": result.stopped_by, "dp_sgd": plan},
+            privacy=ledger.to_dict(),
+            fit_seconds=round(time.perf_counter() - start, 2),
+        )
+
+    def _fit_lm(
+        self,
+        frame: pd.DataFrame,
+        schema: TableSchema,
+        texts: list[str],
+        originals: list[str],
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+        start: float,
+    ) -> None:
+        from ..generators.deep._torch import torch_session
+        from .lm import lm_weights, train_lm
+        from .tokenizer import SubwordTokenizer
+
+        cfg = self._cfg
+        progress.start("text-prepare", None)
+        self.tokenizer_ = SubwordTokenizer.train(texts, vocab_size=cfg.vocab_size)
+        self.guard_ = SpanGuard.build(texts, span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
+        self.encoder_ = ConditionEncoder().fit(frame, schema, self.column)
+        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        ids = [s[: cfg.max_tokens] for s in self.tokenizer_.encode_batch(texts)]
+        progress.end("text-prepare")
+        deadline = start + 60.0 * cfg.max_minutes
+        with torch_session(cfg.threads, seed=child_seed(rng)):
+            model, result = train_lm(
+                ids,
+                codes,
+                vocab=self.tokenizer_.vocab_size,
+                cards=self.encoder_.cardinalities,
+                embed=cfg.embed,
+                hidden=cfg.hidden,
+                epochs=cfg.epochs,
+                batch_size=cfg.batch_size,
+                lr=cfg.lr,
+                deadline=deadline,
+                dropout=cfg.dropout,
+                rng=rng,
+                progress=progress,
+            )
+        self.model_ = model
+        self.weights_ = lm_weights(model)
+        self.summary_.update(
+            vocab_size=self.tokenizer_.vocab_size,
+            conditioned_on=self.encoder_.names,
+            training=result.to_dict(),
+            fit_seconds=round(time.perf_counter() - start, 2),
+        )
+
+    # -- sample -------------------------------------------------------------------------------------
+    def sample(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
+        """The column's texts for the generated rows ``frame`` (missing where the table made it missing)."""
+        col = frame[self.column]
+        if self.status_ != "lm":
+            return col
+        from ..generators.deep._torch import torch_session
+        from .lm import sample_texts
+
+        cfg = self._cfg
+        present = np.flatnonzero(col.notna().to_numpy())
+        out = col.astype(object).copy()
+        if len(present) == 0:
+            return out
+        rows = frame.iloc[present].reset_index(drop=True)
+        codes = self.encoder_.codes(rows, word_counts(rows[self.column]))
+        texts: list[str] = [""] * len(rows)
+        pending = np.arange(len(rows))
+        with torch_session(cfg.threads):
+            for _ in range(cfg.guard_tries):
+                ids = sample_texts(
+                    self.model_,
+                    codes[pending],
+                    max_tokens=cfg.max_tokens,
+                    temperature=cfg.temperature,
+                    top_p=cfg.top_p,
+                    seed=child_seed(rng),
+                )
+                drawn = [_clean(t) for t in self.tokenizer_.decode_batch(ids)]
+                bad = self.guard_.replays(drawn)
+                self.guard_counts_["drawn"] += len(drawn)
+                self.guard_counts_["rejected"] += int(bad.sum())
+                if not self.summary_.get("has_empty", True):  # an empty text where the column has none
+                    bad |= np.array([not t.strip() for t in drawn], dtype=bool)
+                for i, t in zip(pending.tolist(), drawn, strict=True):
+                    texts[i] = t
+                pending = pending[bad]
+                if len(pending) == 0:
+                    break
+        placeholder = rows[self.column].astype(str).tolist()
+        for i in pending.tolist():
+            cut = self.guard_.trim(texts[i])
+            if cut != texts[i]:
+                self.guard_counts_["trimmed"] += 1
+            texts[i] = cut if cut.strip() or self.summary_.get("has_empty", True) else placeholder[i]
+        out.iloc[present] = texts
+        return out.astype(col.dtype) if str(col.dtype) != "object" else out
+
+    def guard_summary(self) -> dict[str, Any]:
+        """Texts drawn, rejected by the guard (and the rate) and cut, since fit or load."""
+        g: dict[str, Any] = dict(self.guard_counts_)
+        g["rejection_rate"] = g["rejected"] / g["drawn"] if g["drawn"] else None
+        return g
+
+    # -- state --------------------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "column": self.column,
+            "config": asdict(self._cfg),
+            "status": self.status_,
+            "summary": self.summary_,
+        }
+        if self.status_ == "lm":
+            state.update(
+                tokenizer=self.tokenizer_.to_json(),
+                guard=self.guard_.to_state(),
+                encoder=self.encoder_.get_state(),
+                weights=self.weights_,
+            )
+        return state
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], schema: TableSchema) -> TextModel:
+        cfg = TextConfig.from_dict(state["config"])
+        self = cls(column=str(state["column"]), config=cfg)
+        self.status_ = str(state["status"])
+        self.summary_ = dict(state["summary"])
+        self.guard_counts_ = {"drawn": 0, "rejected": 0, "trimmed": 0}
+        if self.status_ == "lm":
+            from .lm import lm_from_weights
+            from .tokenizer import SubwordTokenizer
+
+            self.tokenizer_ = SubwordTokenizer.from_json(str(state["tokenizer"]))
+            self.guard_ = SpanGuard.from_state(state["guard"])
+            self.encoder_ = ConditionEncoder.from_state(state["encoder"], schema)
+            self.weights_ = {str(k): np.asarray(v) for k, v in state["weights"].items()}
+            self.model_ = lm_from_weights(
+                self.weights_,
+                self.tokenizer_.vocab_size,
+                self.encoder_.cardinalities,
+                cfg.embed,
+                cfg.hidden,
+                private=cfg.epsilon is not None,
+            )
+        return self

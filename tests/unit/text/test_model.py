@@ -1,0 +1,95 @@
+"""The free-text language model: learns a condition on a tiny corpus, two-stage sampling, persistence,
+seeding, the placeholder fallback and the parameter errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("tokenizers")
+
+from simulacra import create_generator, load
+from simulacra.errors import ParameterError
+from simulacra.text import TextConfig
+
+GOOD = (["i love it", "love the sound", "great value", "works great", "so happy"], ["really", "today", "again"])
+BAD = (["terrible support", "it broke", "awful sound", "waste of money", "so sad"], ["really", "today", "again"])
+SMALL = TextConfig(epochs=25, max_minutes=1.0, vocab_size=300, embed=16, hidden=48, batch_size=32, lr=1e-2)
+
+
+def corpus(n: int = 240, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    label = rng.choice(["good", "bad"], n)
+    texts = []
+    for y in label:
+        phrases, tails = GOOD if y == "good" else BAD
+        picked = rng.choice(phrases, 3, replace=False)
+        texts.append(f"{picked[0]} , {picked[1]} and {picked[2]} {rng.choice(tails)}")
+    return pd.DataFrame({"label": label, "score": rng.integers(1, 6, n), "review": texts})
+
+
+def share(texts: pd.Series, words: tuple[str, ...]) -> float:
+    return float(texts.str.contains("|".join(words)).mean())
+
+
+@pytest.fixture(scope="module")
+def fitted() -> object:
+    return create_generator("gaussian_copula", random_state=0).fit(corpus(), text=SMALL)
+
+
+def test_texts_follow_their_row_and_pii_is_reported(fitted) -> None:
+    out = fitted.sample(300, random_state=1)
+    good, bad = out[out["label"] == "good"]["review"], out[out["label"] == "bad"]["review"]
+    assert fitted.schema_["review"].kind.value == "text"
+    assert share(good, ("love", "great", "happy")) > 0.8 and share(good, ("awful", "terrible", "broke")) < 0.2
+    assert share(bad, ("awful", "terrible", "broke")) > 0.8 and share(bad, ("love", "great", "happy")) < 0.2
+    info = fitted.text_summary()["review"]
+    assert info["status"] == "language model" and set(info["pii_replaced"]) >= {"email", "phone", "name"}
+    assert info["guard"]["drawn"] >= 300
+
+
+def test_same_seed_same_texts_and_save_load_round_trip(fitted, tmp_path) -> None:
+    a = fitted.sample(50, random_state=7)
+    pd.testing.assert_frame_equal(a, fitted.sample(50, random_state=7))
+    fitted.save(tmp_path / "m")
+    manifest = (tmp_path / "m" / "manifest.json").read_text()
+    assert '"text_models"' in manifest and "pickle" not in manifest
+    back = load(tmp_path / "m")
+    pd.testing.assert_frame_equal(back.sample(50, random_state=7), a)
+
+
+def test_too_few_texts_keep_the_placeholder() -> None:
+    gen = create_generator("gaussian_copula", random_state=0).fit(corpus(12), text=SMALL)
+    assert gen.text_summary()["review"]["status"].startswith("placeholder")
+    assert gen.sample(5)["review"].notna().all()
+
+
+def test_bad_text_settings_are_one_clear_error() -> None:
+    gen = create_generator("gaussian_copula", random_state=0)
+    with pytest.raises(ParameterError, match="text="):
+        gen.fit(corpus(), text="gpt")
+    with pytest.raises(ParameterError, match="top_p must be in"):
+        gen.fit(corpus(), text=TextConfig(top_p=0.0))
+    with pytest.raises(ParameterError, match="have no"):
+        TextConfig.from_dict({"epochz": 3})
+
+
+def test_private_text_model_spends_its_budget_and_learns_nothing_outside_dp_sgd(tmp_path) -> None:
+    pytest.importorskip("opacus")
+    cfg = TextConfig(epsilon=4.0, epochs=2, max_minutes=1.0, embed=8, hidden=16, batch_size=64)
+    df = corpus(200)
+    df.loc[0, "review"] = "mail ann@example.org , " + df.loc[0, "review"]
+    gen = create_generator("gaussian_copula", random_state=0).fit(df, text=cfg)
+    info = gen.text_summary()["review"]
+    assert info["privacy"]["epsilon"] == 4.0 and 0 < info["privacy"]["epsilon_spent"] <= 4.0
+    assert info["vocab_size"] == 259 and "pii_replaced" not in info  # bytes only; no column statistic kept
+    assert info["training"]["dp_sgd"]["steps_run"] == info["training"]["dp_sgd"]["steps_planned"]
+    tm = gen.text_models_["review"]
+    assert len(tm.guard_.hashes) == 0 and tm.encoder_.length_edges_[0] == 2.0  # public bins, no index
+    a = gen.sample(20, random_state=3)
+    gen.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").sample(20, random_state=3), a)
+    with pytest.raises(ParameterError, match="epsilon must be a positive"):
+        gen.fit(df, text=TextConfig(epsilon=-1.0))
