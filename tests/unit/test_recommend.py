@@ -81,3 +81,10 @@ def test_to_dict_is_json() -> None:
     assert data["generator"]["choice"] == "gaussian_copula"
     assert data["kinds"]["pii"]["columns"] == ["email"]
     assert data["generator"]["evidence"]["figures"]
+
+
+def test_argn_is_named_as_an_alternative_with_its_evidence() -> None:
+    rec = recommend(schema_of(), n_rows=5000, available=ALL | {"argn"})
+    alternatives = dict(rec.generator.alternatives)
+    assert "argn_vs_tabularargn.py" in alternatives["argn"] and "--generator argn" in alternatives["argn"]
+    assert "argn" not in rec.auto_candidates
