@@ -122,7 +122,8 @@ def prepare(args: argparse.Namespace, work: Path) -> tuple[pd.DataFrame, pd.Data
 # -- speed --------------------------------------------------------------------------------------------
 def speed(args: argparse.Namespace, work: Path) -> int:
     prepare(args, work)
-    pairs = [("gan", "ctgan"), ("vae", "tvae")]
+    models = [m for m in args.models.split(",") if m]
+    pairs = [(ours, theirs) for ours, theirs in (("gan", "ctgan"), ("vae", "tvae")) if ours in models]
     times: dict[str, list[float]] = {}
     for r in range(args.rounds):
         for ours, theirs in pairs:

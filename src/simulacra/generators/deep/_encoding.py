@@ -60,19 +60,6 @@ class Layout:
     def width(self) -> int:
         return self.n_scalars + int(sum(self.block_widths))
 
-    def padded_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """(blocks, max width) column indices into the encoded matrix, and the mask of real entries.
-
-        Gathering with the index and filling masked entries with -inf turns all blocks into one tensor, so
-        a single softmax / log-softmax call handles every block.
-        """
-        widths = np.asarray(self.block_widths, dtype=np.int64)
-        max_w = int(widths.max()) if len(widths) else 1
-        offs = np.arange(max_w)
-        mask = offs[None, :] < widths[:, None]
-        index = np.where(mask, self.block_starts[:, None] + offs[None, :], 0)
-        return index.astype(np.int64), mask
-
 
 class ModeEncoder:
     """Encode model columns for a neural network, and decode network output back to model columns."""
