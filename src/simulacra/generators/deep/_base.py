@@ -46,6 +46,24 @@ _MIN_EPOCHS = 100  # no early stopping before
 _THREADED_MIN_ROWS = 2000  # below, steps are too small for a second thread to pay for its synchronisation
 
 
+def training_problems(max_minutes: Any, early_stopping: Any, device: Any, threads: Any) -> list[str]:
+    """What is wrong with the training parameters every torch generator shares (``gan``, ``vae``, ``argn``)."""
+    problems = []
+    if max_minutes is not None and (
+        isinstance(max_minutes, bool) or not isinstance(max_minutes, (int, float)) or max_minutes <= 0
+    ):
+        problems.append(f"max_minutes={max_minutes!r}; use a positive number of minutes or None")
+    if not isinstance(early_stopping, bool):
+        problems.append(f"early_stopping={early_stopping!r}; use True or False")
+    if not isinstance(device, str) or not (device in ("auto", "cpu") or device.startswith("cuda")):
+        problems.append(f"device={device!r}; use 'auto', 'cpu' or 'cuda'")
+    elif device.startswith("cuda") and not torch.cuda.is_available():
+        problems.append(f"device={device!r} but CUDA is not available here; use 'auto' or 'cpu'")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        problems.append(f"threads={threads!r}; use a positive integer or None (every core)")
+    return problems
+
+
 class DeepGenerator(Generator):
     """Base of ``gan`` and ``vae``; parameters are documented on the subclasses."""
 
@@ -69,28 +87,13 @@ class DeepGenerator(Generator):
         problems = []
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
             problems.append(f"epochs={self.epochs!r}; use an integer >= 1")
-        if self.max_minutes is not None and (
-            isinstance(self.max_minutes, bool)
-            or not isinstance(self.max_minutes, (int, float))
-            or self.max_minutes <= 0
-        ):
-            problems.append(f"max_minutes={self.max_minutes!r}; use a positive number of minutes or None")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 2:
             problems.append(f"batch_size={self.batch_size!r}; use an integer >= 2")
         if self.numeric_encoding not in NUMERIC_ENCODINGS:
             problems.append(f"numeric_encoding={self.numeric_encoding!r}; use one of {', '.join(NUMERIC_ENCODINGS)}")
-        if not isinstance(self.early_stopping, bool):
-            problems.append(f"early_stopping={self.early_stopping!r}; use True or False")
+        problems += training_problems(self.max_minutes, self.early_stopping, self.device, self.threads)
         if not isinstance(self.calibrate, bool):
             problems.append(f"calibrate={self.calibrate!r}; use True or False")
-        if not isinstance(self.device, str) or not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
-            problems.append(f"device={self.device!r}; use 'auto', 'cpu' or 'cuda'")
-        elif self.device.startswith("cuda") and not torch.cuda.is_available():
-            problems.append(f"device={self.device!r} but CUDA is not available here; use 'auto' or 'cpu'")
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            problems.append(f"threads={self.threads!r}; use a positive integer or None (every core)")
         if self.epsilon is not None:
             try:
                 PrivacyLedger(self.epsilon, self.delta)

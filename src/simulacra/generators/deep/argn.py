@@ -31,6 +31,7 @@ from ...progress import ProgressCallback
 from ...transformers.base import ModelColumn
 from ..base import Generator, _check_n
 from ._argn_net import ARGNNet, known_from_ranks, sample_tokens
+from ._base import training_problems
 from ._tokens import Tokenizer
 from ._torch import choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
 
@@ -142,22 +143,7 @@ class ARGNGenerator(Generator):
             or not 0 < self.learning_rate < 1
         ):
             problems.append(f"learning_rate={self.learning_rate!r}; use a number in (0, 1)")
-        if self.max_minutes is not None and (
-            isinstance(self.max_minutes, bool)
-            or not isinstance(self.max_minutes, (int, float))
-            or self.max_minutes <= 0
-        ):
-            problems.append(f"max_minutes={self.max_minutes!r}; use a positive number of minutes or None")
-        if not isinstance(self.early_stopping, bool):
-            problems.append(f"early_stopping={self.early_stopping!r}; use True or False")
-        if not isinstance(self.device, str) or not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
-            problems.append(f"device={self.device!r}; use 'auto', 'cpu' or 'cuda'")
-        elif self.device.startswith("cuda") and not torch.cuda.is_available():
-            problems.append(f"device={self.device!r} but CUDA is not available here; use 'auto' or 'cpu'")
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            problems.append(f"threads={self.threads!r}; use a positive integer or None (every core)")
+        problems += training_problems(self.max_minutes, self.early_stopping, self.device, self.threads)
         if problems:
             raise ParameterError(f"{self.name}: " + "; ".join(problems))
 
