@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,9 +53,6 @@ __all__ = [
     "read_partition",
     "sample_dataset",
 ]
-
-if TYPE_CHECKING:
-    from ..generators.statistical._counts import FitsFromCounts
 
 DEFAULT_FIT_SAMPLE_ROWS = 100_000
 """Rows of the uniform sample that fits the transformers and the copula's category orders, and that
@@ -155,9 +151,6 @@ def fit_dataset(
                 f"{gen.name} on a dataset needs the public schema (bounds and category lists known without the "
                 "data): write one with `simulacra profile --public`, fill it in and pass it with --schema"
             )
-        if method == "auto" and isinstance(gen, FitsFromCounts):
-            assert schema is not None
-            return _fit_counted(gen, ds, schema, eng, progress)
         if schema is None:
             from .profile import profile_partitions
 
@@ -165,6 +158,10 @@ def fit_dataset(
         missing = [c for c in schema.names if c not in ds.columns]
         if missing:
             raise SchemaError(f"the data lacks column(s) {missing} named in the schema; re-run `simulacra profile`")
+        if method == "auto" and isinstance(gen, FitsFromCounts):
+            from .marginals import fit_from_counts
+
+            return fit_from_counts(gen, ds, schema, eng, progress)  # type: ignore[return-value]
         count = [s.name for s in schema if s.kind.value == "categorical" and s.categories is None]
         drawn = draw_sample(ds, eng, sample_rows, int(seed), count, progress)
         if method == "auto" and isinstance(gen, GaussianCopulaGenerator):
@@ -183,17 +180,6 @@ def fit_dataset(
         if not dp:
             gen.fingerprint_["n_rows"] = drawn.n_rows
         return gen
-
-
-def _fit_counted(
-    gen: FitsFromCounts, ds: Dataset, schema: TableSchema, eng: Engine, progress: ProgressCallback
-) -> Generator:
-    from .marginals import fit_from_counts
-
-    missing = [c for c in schema.names if c not in ds.columns]
-    if missing:
-        raise SchemaError(f"the data lacks column(s) {missing} named in the schema; check the schema's columns")
-    return fit_from_counts(gen, ds, schema, eng, progress)  # type: ignore[return-value]
 
 
 def evaluate_dataset(
