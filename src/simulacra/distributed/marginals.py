@@ -23,8 +23,7 @@ from functools import partial
 import numpy as np
 
 from ..generators.base import data_fingerprint
-from ..generators.statistical._counts import Clique, Encoder, FitsFromCounts, MarginalCounts, remap
-from ..generators.statistical._pgm import count_marginal
+from ..generators.statistical._counts import Clique, CodeCounts, Encoder, FitsFromCounts, MarginalCounts
 from ..progress import NO_PROGRESS, ProgressCallback
 from ..schema import TableSchema
 from ._engine import Engine, partition_rng
@@ -47,8 +46,7 @@ def _count_task(
     i: int,
 ) -> list[np.ndarray]:
     frame = read_partition(dataset, i, columns=names)
-    codes = remap(encoder(frame, partition_rng(seed, STAGE_COUNTS, i)), mappings)
-    return [count_marginal(codes, sizes, c) for c in cliques]
+    return CodeCounts(encoder(frame, partition_rng(seed, STAGE_COUNTS, i)))(cliques, sizes, mappings)
 
 
 def _add(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:

@@ -19,7 +19,7 @@ import numpy as np
 from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train_loop, weights_of
 from ..progress import ProgressCallback
 
-__all__ = ["CondGRU", "lm_from_weights", "lm_weights", "sample_texts", "train_lm"]
+__all__ = ["CondGRU", "lm_from_weights", "sample_texts", "train_lm"]
 
 _PAD, _BOS, _EOS = 0, 1, 2
 
@@ -106,10 +106,10 @@ def train_lm(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
+    batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
 
     def run_epoch() -> dict[str, float]:
         model.train()
-        batches = _batches(seqs, codes, train_idx, batch_size)
         total, count = 0.0, 0
         for b in rng.permutation(len(batches)):
             x, c = batches[b]
@@ -207,10 +207,6 @@ def _top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
     sorted_p = sorted_p.masked_fill(drop, 0.0)
     kept = torch.zeros_like(probs).scatter(-1, order, sorted_p)
     return kept / kept.sum(dim=-1, keepdim=True)
-
-
-def lm_weights(model: CondGRU) -> dict[str, np.ndarray]:
-    return weights_of(model)
 
 
 def lm_from_weights(

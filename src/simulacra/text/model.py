@@ -112,10 +112,9 @@ class TextModel:
         frame: pd.DataFrame,
     ) -> None:
         from .._optional import require
-        from ..generators.deep._torch import torch_session
+        from ..generators.deep._torch import torch_session, weights_of
         from ..privacy import PrivacyLedger
         from .dp import LENGTH_EDGES, train_lm_private
-        from .lm import lm_weights
         from .tokenizer import SubwordTokenizer
 
         require("opacus", extra="dp", purpose="the differentially private text model")
@@ -144,7 +143,7 @@ class TextModel:
                 progress=progress,
             )
         self.model_ = model
-        self.weights_ = lm_weights(model)
+        self.weights_ = weights_of(model)
         self.summary_.update(
             vocab_size=self.tokenizer_.vocab_size,
             conditioned_on=self.encoder_.names,
@@ -163,8 +162,8 @@ class TextModel:
         progress: ProgressCallback,
         start: float,
     ) -> None:
-        from ..generators.deep._torch import torch_session
-        from .lm import lm_weights, train_lm
+        from ..generators.deep._torch import torch_session, weights_of
+        from .lm import train_lm
         from .tokenizer import SubwordTokenizer
 
         cfg = self._cfg
@@ -193,7 +192,7 @@ class TextModel:
                 progress=progress,
             )
         self.model_ = model
-        self.weights_ = lm_weights(model)
+        self.weights_ = weights_of(model)
         self.summary_.update(
             vocab_size=self.tokenizer_.vocab_size,
             conditioned_on=self.encoder_.names,

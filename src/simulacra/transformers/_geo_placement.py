@@ -95,7 +95,8 @@ class WithinCellPlacement:
             n = len(rows)
             if n < max(self.min_rows, k + 3):
                 continue
-            zc = z[rows] - z[rows].mean(axis=0)
+            mean = z[rows].mean(axis=0)
+            zc = z[rows] - mean
             oc = offsets[rows] - offsets[rows].mean(axis=0)
             gram = zc.T @ zc
             gram = gram + eye * (np.trace(gram) / (k * n))  # ridge in units of the cell's mean feature variance
@@ -112,7 +113,7 @@ class WithinCellPlacement:
                 continue
             self.direction_[c] = u
             self.weights_[c] = w
-            self.means_[c] = z[rows].mean(axis=0)
+            self.means_[c] = mean
             self.strength_[c] = min(float(np.sqrt(r2_adj)), 1.0)
         return self
 

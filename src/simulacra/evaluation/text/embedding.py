@@ -33,11 +33,11 @@ def mmd_rbf(a: np.ndarray, b: np.ndarray, gamma: float | None = None) -> float:
     def sq(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.maximum((x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * x @ y.T, 0.0)
 
+    daa = sq(a, a)
     if gamma is None:
-        d = sq(a, a)
-        med = float(np.median(d[np.triu_indices(len(a), 1)])) if len(a) > 1 else 1.0
+        med = float(np.median(daa[np.triu_indices(len(a), 1)])) if len(a) > 1 else 1.0
         gamma = 1.0 / max(med, 1e-12)
-    kaa, kbb, kab = np.exp(-gamma * sq(a, a)), np.exp(-gamma * sq(b, b)), np.exp(-gamma * sq(a, b))
+    kaa, kbb, kab = np.exp(-gamma * daa), np.exp(-gamma * sq(b, b)), np.exp(-gamma * sq(a, b))
     m, n = len(a), len(b)
     xx = (kaa.sum() - np.trace(kaa)) / max(m * (m - 1), 1)
     yy = (kbb.sum() - np.trace(kbb)) / max(n * (n - 1), 1)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ...progress import ProgressCallback
 from ...schema import TableSchema
-from ...text.guard import words
+from ...text.guard import ngrams, words
 from ..base import Goal, Metric, MetricResult
 from ._common import no_text, subsample, text_columns, texts_of
 
@@ -32,8 +32,7 @@ def ngram_counts(texts: list[str], n_max: int = 2) -> Counter[str]:
 def _records(texts: list[str], n: int) -> Counter[str]:
     counts: Counter[str] = Counter()
     for t in texts:
-        w = words(t)
-        counts.update({" ".join(w[i : i + n]) for i in range(len(w) - n + 1)})
+        counts.update(ngrams(t, n))
     return counts
 
 

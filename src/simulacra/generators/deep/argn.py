@@ -33,7 +33,16 @@ from ..base import Generator, _check_n
 from ._argn_net import ARGNNet, known_from_ranks, sample_tokens
 from ._base import training_problems
 from ._tokens import Tokenizer
-from ._torch import choose_device, cpu_count, load_weights, torch, torch_session, train_loop, weights_of
+from ._torch import (
+    choose_device,
+    cpu_count,
+    load_weights,
+    steps_per_epoch,
+    torch,
+    torch_session,
+    train_loop,
+    weights_of,
+)
 
 __all__ = ["ARGNGenerator"]
 
@@ -174,11 +183,10 @@ class ARGNGenerator(Generator):
             )
             train = torch.from_numpy(tokens).to(self.device_)
             c = len(columns)
-            fixed_ranks = torch.arange(c, device=self.device_)
-            all_targets = torch.arange(c, device=self.device_)
+            all_targets = torch.arange(c, device=self.device_)  # also every row's rank in the fixed order
             # small tables take smaller batches, so an epoch (the unit of early stopping) has enough steps
             batch = min(int(self.batch_size), max(_MIN_BATCH, len(train) // _MIN_STEPS), len(train))
-            steps = max(1, len(train) // batch)
+            steps = steps_per_epoch(len(train), batch)
 
             def nll(x: torch.Tensor, ranks: torch.Tensor) -> torch.Tensor:
                 logits = torch.log_softmax(self.net_(x, known_from_ranks(ranks), all_targets), dim=-1)
@@ -186,7 +194,7 @@ class ARGNGenerator(Generator):
                 return -picked.sum(dim=0).mean()
 
             def ranks_for(rows: int) -> torch.Tensor:
-                ranks = fixed_ranks.expand(rows, c).clone()
+                ranks = all_targets.expand(rows, c).clone()
                 shuffled = rng.random(rows) < float(self.random_order)
                 if shuffled.any():
                     perm = np.argsort(rng.random((int(shuffled.sum()), c)), axis=1)
