@@ -89,6 +89,24 @@ def test_estimate_calibrates_in_workers_and_reports_failures() -> None:
     assert not np.isfinite(est["vae"].fit_seconds)
 
 
+def test_short_statistical_calibration_fits_are_repeated_and_the_fastest_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulacra.estimate as est_mod
+
+    seconds = iter([0.9, 0.3, 0.5, 0.6, 2.0, 0.4])  # a load spike on the first small fit
+    calls: list[int] = []
+
+    def fake_worker(job: dict, workdir: Path, timeout: float | None) -> dict:
+        calls.append(1)
+        return {"fit_seconds": next(seconds), "peak_rss_mb": 100.0}
+
+    monkeypatch.setattr(est_mod, "run_worker", fake_worker)
+    frame = make_mixed(6000, seed=3)
+    out = estimate(frame, simulacra.profile(frame), {"gaussian_copula": {}}, rows=12_000)["gaussian_copula"]
+    # small size: 0.9, 0.3, 0.5 -> 0.3 kept; large size: 0.6, then 2.0 and 0.4 -> 0.4 kept
+    assert len(calls) == 2 * est_mod.REPEATS
+    assert [c["fit_seconds"] for c in out.calibration] == [0.3, 0.4]
+
+
 def test_select_keeps_the_only_fitting_candidate_and_explains_the_rest(tmp_path: Path) -> None:
     frame = make_mixed(500, seed=4)
     train, val, _ = split_three(frame, 0.2, 0.2, "group", 0)
