@@ -30,6 +30,7 @@ __all__ = [
     "TrainResult",
     "choose_device",
     "cpu_count",
+    "flat_parameters",
     "load_weights",
     "nn",
     "steps_per_epoch",
@@ -220,3 +221,27 @@ def train_loop(
 def steps_per_epoch(n_rows: int, batch_size: int) -> int:
     """Full batches per epoch (at least one), as CTGAN and TVAE count them."""
     return max(1, n_rows // batch_size)
+
+
+def flat_parameters(params: list[torch.Tensor]) -> nn.Parameter:
+    """One parameter holding every tensor of ``params``, which become views into it (values unchanged).
+
+    Their gradients are views into the flat parameter's gradient too, so autograd accumulates straight into
+    it: an optimiser over the flat parameter does one step for all of them. Adam and weight decay are
+    elementwise, so the updates equal those of the optimiser over the separate tensors; what is saved is the
+    per-tensor work of the optimiser's step and of ``zero_grad`` (about a twentieth of a VAE epoch on Adult).
+    Clear gradients with ``flat.grad.zero_()`` (never ``set_to_none``: the views would be cut loose).
+    """
+    total = sum(p.numel() for p in params)
+    first = params[0]
+    flat = nn.Parameter(torch.empty(total, dtype=first.dtype, device=first.device))
+    flat.grad = torch.zeros_like(flat)
+    at = 0
+    with torch.no_grad():
+        for p in params:
+            k = p.numel()
+            flat[at : at + k].copy_(p.reshape(-1))
+            p.data = flat.data[at : at + k].view_as(p)
+            p.grad = flat.grad[at : at + k].view_as(p)
+            at += k
+    return flat
