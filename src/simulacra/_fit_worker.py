@@ -85,6 +85,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out["training"], dict):  # keep the result small: per-epoch lists summarised
         training = dict(out["training"])
         secs = training.pop("epoch_seconds", []) or []
+        training.pop("epoch_cpu_seconds", None)
         training.pop("scores", None)
         training["median_epoch_seconds"] = float(np.median(secs[1:] if len(secs) > 1 else secs)) if secs else None
         out["training"] = training

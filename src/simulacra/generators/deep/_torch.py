@@ -145,6 +145,8 @@ class TrainResult:
     best_epoch: int | None = None
     best_score: float | None = None
     epoch_seconds: list[float] = field(default_factory=list)
+    epoch_cpu_seconds: list[float] = field(default_factory=list)
+    """Process CPU seconds of each epoch, over all threads: steadier than wall time on a busy machine."""
     scores: list[tuple[int, float]] = field(default_factory=list)
     losses: list[dict[str, float]] = field(default_factory=list)
 
@@ -155,6 +157,7 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "best_score": self.best_score,
             "epoch_seconds": [round(s, 4) for s in self.epoch_seconds],
+            "epoch_cpu_seconds": [round(s, 4) for s in self.epoch_cpu_seconds],
             "scores": [[e, round(s, 5)] for e, s in self.scores],
             "final_loss": self.losses[-1] if self.losses else {},
         }
@@ -186,10 +189,11 @@ def train_loop(
     stale = 0
     progress.start(task, epochs)
     for epoch in range(epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         losses = run_epoch()
         seconds = time.perf_counter() - t0
         result.epoch_seconds.append(seconds)
+        result.epoch_cpu_seconds.append(time.process_time() - c0)
         result.losses.append(losses)
         result.epochs_run = epoch + 1
         mean_s = float(np.mean(result.epoch_seconds))
