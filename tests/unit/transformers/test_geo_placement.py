@@ -1,4 +1,4 @@
-"""Within-cell placement: offsets re-paired with rows so that place follows value inside each cell."""
+"""Within-cell placement: offsets re-paired with rows so that alike rows share small areas, as in the real data."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _within_corr(codes: np.ndarray, dx: np.ndarray, dy: np.ndarray, value: np.nd
 def test_placement_restores_the_within_cell_relation_and_keeps_every_offset() -> None:
     codes, dx, dy, value = _cells(8000, 0)
     placement = WithinCellPlacement().fit(codes, dx, dy, {"value": value}, 40)
-    assert (placement.strength_ > 0.5).all()
+    assert placement.correlation_ > 0.3  # rows of one small area are alike
     real = _within_corr(codes, dx, dy, value)
     # a generator that got cells and values right but offsets independent of the value inside the cell
     s_codes, s_dx, s_dy, s_value = _cells(4000, 1)
@@ -54,7 +54,35 @@ def test_no_relation_means_no_change() -> None:
     rng = np.random.default_rng(4)
     codes, dx, dy = rng.integers(0, 10, 3000), rng.uniform(-1, 1, 3000), rng.uniform(-1, 1, 3000)
     placement = WithinCellPlacement().fit(codes, dx, dy, {"noise": rng.normal(size=3000)}, 10)
-    assert (placement.strength_ < 0.2).all()
+    assert placement.correlation_ == 0.0
+    new_dx, new_dy = placement.apply(codes, dx, dy, {"noise": rng.normal(size=3000)}, np.random.default_rng(1))
+    np.testing.assert_array_equal(new_dx, dx)  # the generator's pairing is left alone
+    np.testing.assert_array_equal(new_dy, dy)
+
+
+def test_placement_makes_small_areas_as_alike_as_the_real_ones() -> None:
+    # value depends on a pocket inside each cell (not on a direction): a linear trend cannot express it
+    rng = np.random.default_rng(7)
+    n = 12_000
+    codes = rng.integers(0, 30, n)
+    dx, dy = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    pocket = (np.hypot(dx - 0.3, dy + 0.2) < 0.35).astype(float)
+    value = 3.0 * pocket + rng.normal(0, 1.0, n) + 0.1 * codes
+    placement = WithinCellPlacement().fit(codes, dx, dy, {"value": value}, 30)
+    s_codes = rng.integers(0, 30, 6000)
+    s_dx, s_dy = rng.uniform(-1, 1, 6000), rng.uniform(-1, 1, 6000)
+    s_pocket = (np.hypot(s_dx - 0.3, s_dy + 0.2) < 0.35).astype(float)
+    s_value = 3.0 * rng.permutation(s_pocket) + rng.normal(0, 1.0, 6000) + 0.1 * s_codes  # values blind to place
+    new_dx, new_dy = placement.apply(s_codes, s_dx, s_dy, {"value": s_value}, np.random.default_rng(8))
+    inside = np.hypot(new_dx - 0.3, new_dy + 0.2) < 0.35
+    high = s_value > np.quantile(s_value, 0.8)
+    real_high = value > np.quantile(value, 0.8)
+    real_share = float(pocket[real_high].mean())
+    before = float(s_pocket[high].mean())
+    after = float(inside[high].mean())
+    # measured: 0.09 before, 0.23 after, 0.43 in the real table (matching how alike the rows of a 1/4-edge
+    # square are also rewards noise in the squares' means, so part of the alikeness lands outside the pocket)
+    assert before < 0.15 and after > 2 * before and after <= real_share + 0.05
 
 
 def test_state_round_trip() -> None:
