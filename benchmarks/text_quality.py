@@ -14,7 +14,8 @@ and (b) by the placeholder text model of the foundation issue. Printed per datas
 Run (about 30 minutes on the 2-core machine, one torch thread):
 
     .venv/bin/python benchmarks/text_quality.py [--datasets amazon_alexa_reviews,airline_tweets,airbnb_barcelona]
-        [--max-minutes 12] [--temperature T] [--top-p P] [--dropout D] [--markdown] [--json results.json]
+        [--max-minutes 12] [--temperature T] [--top-p P] [--dropout D] [--set KEY=VALUE ...] [--markdown]
+        [--json results.json]
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ DATASETS: dict[str, dict[str, Any]] = {
 METRICS = ["text.embedding_detection", "text.embedding_mmd", "text.consistency", "text.replay_rate", "text.length"]
 
 
-def _one(name: str, max_minutes: float, seed: int, settings: dict[str, float]) -> dict[str, Any]:
+def _one(name: str, max_minutes: float, seed: int, settings: dict[str, Any]) -> dict[str, Any]:
     spec = DATASETS[name]
     frame = pd.read_csv(SHARED / spec["path"], **spec["read"])
     if spec["columns"]:
@@ -163,6 +164,13 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: TextConfig's)")
     ap.add_argument("--top-p", type=float, default=None, help="nucleus sampling share (default: TextConfig's)")
     ap.add_argument("--dropout", type=float, default=None, help="GRU dropout (default: TextConfig's)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other TextConfig setting, e.g. --set tie=true --set layers=2 (the value is read as JSON)",
+    )
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
@@ -171,6 +179,12 @@ def main() -> None:
         for k, v in (("temperature", args.temperature), ("top_p", args.top_p), ("dropout", args.dropout))
         if v is not None
     }
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key.strip()] = value
     rows = []
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         rows.append(_one(name, args.max_minutes, args.seed, settings))

@@ -25,6 +25,14 @@ class TextConfig:
     embed: int = 128
     hidden: int = 256
     dropout: float = 0.1
+    layers: int = 1
+    """GRU layers."""
+    tie: bool = False
+    """Tie the output layer to the token embeddings (through a projection to their width)."""
+    lr_decay: float = 1.0
+    """Factor on the learning rate after an epoch without a better validation loss (1: constant)."""
+    patience: int = 2
+    """Epochs without a better validation loss before training stops."""
     batch_size: int = 64
     lr: float = 3e-3
     max_tokens: int = 128
@@ -46,7 +54,8 @@ class TextConfig:
 
     def check(self) -> None:
         problems = []
-        for name in ("epochs", "vocab_size", "embed", "hidden", "batch_size", "max_tokens", "guard_span", "threads"):
+        positive = ("epochs", "vocab_size", "embed", "hidden", "batch_size", "max_tokens", "guard_span", "threads")
+        for name in (*positive, "layers", "patience"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 problems.append(f"{name} must be a positive integer, got {v!r}")
@@ -54,6 +63,8 @@ class TextConfig:
             problems.append(f"max_minutes must be positive, got {self.max_minutes!r}")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not 0 < self.lr_decay <= 1:
+            problems.append(f"lr_decay must be in (0, 1], got {self.lr_decay!r}")
         if not self.temperature > 0:
             problems.append(f"temperature must be positive, got {self.temperature!r}")
         if not 0 < self.top_p <= 1:

@@ -36,20 +36,39 @@ class CondGRU(nn.Module):
         hidden: int = 256,
         dropout: float = 0.1,
         private: bool = False,
+        layers: int = 1,
+        tie: bool = False,
     ):
         super().__init__()
         self.hidden = hidden
+        self.layers = layers
         self.tok = nn.Embedding(vocab, embed, padding_idx=_PAD)
         self.conds = nn.ModuleList(nn.Embedding(int(k), hidden) for k in cards)
         self.init = nn.Linear(hidden, hidden)
         if private:  # Opacus' GRU computes per-example gradients (same parameter names as nn.GRU)
             from opacus.layers import DPGRU
 
-            self.gru = DPGRU(embed + hidden, hidden, batch_first=True)
+            self.gru = DPGRU(embed + hidden, hidden, num_layers=layers, batch_first=True)
         else:
-            self.gru = nn.GRU(embed + hidden, hidden, batch_first=True)
+            self.gru = nn.GRU(
+                embed + hidden, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
+            )
         self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, vocab)
+        # tied: the output layer reuses the token embeddings through a projection to their width (Press & Wolf
+        # 2017, "Using the output embedding to improve language models"; Inan et al. 2017)
+        self.proj = nn.Linear(hidden, embed) if tie else None
+        self.out = nn.Linear(embed if tie else hidden, vocab)
+        if tie:
+            self.out.weight = self.tok.weight
+
+    def initial(self, c: torch.Tensor) -> torch.Tensor:
+        """The GRU's initial state (layers, batch, hidden) from the row vector."""
+        return torch.tanh(self.init(c)).unsqueeze(0).expand(self.layers, -1, -1).contiguous()
+
+    def logits(self, out: torch.Tensor) -> torch.Tensor:
+        if self.proj is not None:
+            out = self.proj(out)
+        return self.out(out)  # type: ignore[no-any-return]
 
     def condition(self, codes: torch.Tensor) -> torch.Tensor:
         c = self.conds[0](codes[:, 0])
@@ -59,10 +78,9 @@ class CondGRU(nn.Module):
 
     def forward(self, x: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
         c = self.condition(codes)
-        h0 = torch.tanh(self.init(c)).unsqueeze(0)
         inp = torch.cat([self.tok(x), c.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
-        out, _ = self.gru(self.drop(inp), h0)
-        return self.out(self.drop(out))  # type: ignore[no-any-return]
+        out, _ = self.gru(self.drop(inp), self.initial(c))
+        return self.logits(self.drop(out))
 
 
 def _batches(seqs: list[list[int]], codes: np.ndarray, idx: np.ndarray, batch: int) -> list[tuple[Any, Any]]:
@@ -92,6 +110,10 @@ def train_lm(
     lr: float,
     deadline: float | None,
     dropout: float = 0.1,
+    layers: int = 1,
+    tie: bool = False,
+    lr_decay: float = 1.0,
+    patience: int = 2,
     rng: np.random.Generator,
     progress: ProgressCallback,
     privacy: Any = None,
@@ -102,7 +124,7 @@ def train_lm(
     perm = rng.permutation(n)
     n_val = min(max(1, n // 20), 500) if n >= 40 else 0
     val_idx, train_idx = perm[:n_val], perm[n_val:]
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=dropout)
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=dropout, layers=layers, tie=tie)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
@@ -135,7 +157,14 @@ def train_lm(
                 )
                 total += float(loss)
                 count += int(mask.sum())
-        return -total / max(count, 1)
+        score = -total / max(count, 1)
+        if best and score <= best[0] + 1e-4:  # no better: a smaller step (lr_decay < 1)
+            for group in opt.param_groups:
+                group["lr"] *= lr_decay
+        best[:] = [max(best[0], score)] if best else [score]
+        return score
+
+    best: list[float] = []
 
     result = train_loop(
         run_epoch,
@@ -145,7 +174,7 @@ def train_lm(
         task="text",
         evaluate=evaluate if n_val else None,
         eval_every=1,
-        patience=2,
+        patience=patience,
         snapshot=lambda: weights_of(model),
         restore=lambda w: load_weights(model, w),
     )
@@ -171,14 +200,14 @@ def sample_texts(
         for s in range(0, len(codes), batch):
             c_all = model.condition(torch.from_numpy(codes[s : s + batch]))
             m = len(c_all)
-            h = torch.tanh(model.init(c_all)).unsqueeze(0)
+            h = model.initial(c_all)
             tok = torch.full((m,), _BOS, dtype=torch.long)
             alive = torch.arange(m)
             rows = torch.full((m, max_tokens), _EOS, dtype=torch.long)
             for t in range(max_tokens):
                 inp = torch.cat([model.tok(tok), c_all[alive]], dim=-1).unsqueeze(1)
                 o, h = model.gru(inp, h)
-                logits = model.out(o[:, 0]) / max(temperature, 1e-6)
+                logits = model.logits(o[:, 0]) / max(temperature, 1e-6)
                 logits[:, _PAD] = float("-inf")
                 logits[:, _BOS] = float("-inf")
                 probs = _top_p(torch.softmax(logits, dim=-1), top_p)
@@ -210,9 +239,16 @@ def _top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
 
 
 def lm_from_weights(
-    weights: dict[str, Any], vocab: int, cards: Sequence[int], embed: int, hidden: int, private: bool = False
+    weights: dict[str, Any],
+    vocab: int,
+    cards: Sequence[int],
+    embed: int,
+    hidden: int,
+    private: bool = False,
+    layers: int = 1,
+    tie: bool = False,
 ) -> CondGRU:
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, private=private)
+    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, private=private, layers=layers, tie=tie)
     load_weights(model, weights)
     model.eval()
     return model

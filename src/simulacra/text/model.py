@@ -188,6 +188,10 @@ class TextModel:
                 lr=cfg.lr,
                 deadline=deadline,
                 dropout=cfg.dropout,
+                layers=cfg.layers,
+                tie=cfg.tie,
+                lr_decay=cfg.lr_decay,
+                patience=cfg.patience,
                 rng=rng,
                 progress=progress,
             )
@@ -293,5 +297,7 @@ class TextModel:
                 cfg.embed,
                 cfg.hidden,
                 private=cfg.epsilon is not None,
+                layers=cfg.layers,
+                tie=cfg.tie,
             )
         return self

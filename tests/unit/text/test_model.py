@@ -93,3 +93,19 @@ def test_private_text_model_spends_its_budget_and_learns_nothing_outside_dp_sgd(
     pd.testing.assert_frame_equal(load(tmp_path / "m").sample(20, random_state=3), a)
     with pytest.raises(ParameterError, match="epsilon must be a positive"):
         gen.fit(df, text=TextConfig(epsilon=-1.0))
+
+
+def test_two_layer_tied_model_with_lr_decay_learns_and_round_trips(tmp_path) -> None:
+    from dataclasses import replace
+
+    cfg = replace(SMALL, layers=2, tie=True, lr_decay=0.5, patience=3, epochs=15, hidden=32)
+    gen = create_generator("gaussian_copula", random_state=0).fit(corpus(160), text=cfg)
+    model = gen.text_models_["review"].model_
+    assert model.out.weight is model.tok.weight and model.gru.num_layers == 2
+    out = gen.sample(100, random_state=1)
+    good, bad = out[out["label"] == "good"]["review"], out[out["label"] == "bad"]["review"]
+    assert share(good, ("love", "great", "happy")) > 0.7 and share(bad, ("awful", "terrible", "broke")) > 0.7
+    gen.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").sample(30, random_state=2), gen.sample(30, random_state=2))
+    with pytest.raises(ParameterError, match="lr_decay must be in"):
+        gen.fit(corpus(), text=TextConfig(lr_decay=0.0))
