@@ -33,6 +33,9 @@ class TextConfig:
     """Factor on the learning rate after an epoch without a better validation loss (1: constant)."""
     patience: int = 2
     """Epochs without a better validation loss before training stops."""
+    early_stopping: bool = True
+    """False: train for ``epochs`` or ``max_minutes`` and keep the last weights, not the best on validation
+    (a closer fit to the training texts; the memorisation guard still rejects replayed spans)."""
     batch_size: int = 64
     lr: float = 3e-3
     max_tokens: int = 128

@@ -114,6 +114,7 @@ def train_lm(
     tie: bool = False,
     lr_decay: float = 1.0,
     patience: int = 2,
+    early_stopping: bool = True,
     rng: np.random.Generator,
     progress: ProgressCallback,
     privacy: Any = None,
@@ -174,9 +175,9 @@ def train_lm(
         task="text",
         evaluate=evaluate if n_val else None,
         eval_every=1,
-        patience=patience,
-        snapshot=lambda: weights_of(model),
-        restore=lambda w: load_weights(model, w),
+        patience=patience if early_stopping else epochs + 1,
+        snapshot=(lambda: weights_of(model)) if early_stopping else None,
+        restore=(lambda w: load_weights(model, w)) if early_stopping else None,
     )
     model.eval()
     return model, result

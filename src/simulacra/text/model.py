@@ -192,6 +192,7 @@ class TextModel:
                 tie=cfg.tie,
                 lr_decay=cfg.lr_decay,
                 patience=cfg.patience,
+                early_stopping=cfg.early_stopping,
                 rng=rng,
                 progress=progress,
             )

@@ -107,5 +107,7 @@ def test_two_layer_tied_model_with_lr_decay_learns_and_round_trips(tmp_path) -> 
     assert share(good, ("love", "great", "happy")) > 0.7 and share(bad, ("awful", "terrible", "broke")) > 0.7
     gen.save(tmp_path / "m")
     pd.testing.assert_frame_equal(load(tmp_path / "m").sample(30, random_state=2), gen.sample(30, random_state=2))
+    last = create_generator("gaussian_copula", random_state=0).fit(corpus(160), text=replace(cfg, early_stopping=False))
+    assert last.text_summary()["review"]["training"]["epochs_run"] == 15  # no early stop: every epoch, last weights
     with pytest.raises(ParameterError, match="lr_decay must be in"):
         gen.fit(corpus(), text=TextConfig(lr_decay=0.0))
