@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..schema import ColumnKind, TableSchema
+from ..schema import ColumnKind, GeoFormat, TableSchema
 from .accountant import PrivacyLedger
 from .mechanisms import gaussian_mechanism, gaussian_sigma
 
@@ -116,7 +116,8 @@ def public_schema_dict(schema: TableSchema) -> dict[str, object]:
 
     Kept: ``name``, ``kind``, ``dtype``, ``is_integer`` (from the dtype), ``null_token`` and
     ``datetime_format`` (spellings, not values). Dropped: bounds, categories, null rates, decimals, the
-    row count, evidence. Every column is marked ``missing_as_category: true`` (it may be missing); set it
+    row count, evidence. Geo columns get placeholders for the latitude/longitude bounds (a pair) or the
+    region (a text column). Every column is marked ``missing_as_category: true`` (it may be missing); set it
     to false for columns that never are.
     """
     cols: list[dict[str, object]] = []
@@ -131,6 +132,12 @@ def public_schema_dict(schema: TableSchema) -> dict[str, object]:
             col["maximum"] = f"{PLACEHOLDER}: latest possible date, ISO-8601>"
         elif spec.kind is ColumnKind.CATEGORICAL:
             col["categories"] = [f"{PLACEHOLDER}: every possible category, from a codebook>"]
+        elif spec.kind is ColumnKind.GEO and spec.geo_format in (GeoFormat.LATITUDE, GeoFormat.LONGITUDE):
+            axis = spec.geo_format.value
+            col["minimum"] = f"{PLACEHOLDER}: public lower {axis} bound, or give a region (--bbox / --region)>"
+            col["maximum"] = f"{PLACEHOLDER}: public upper {axis} bound, or give a region (--bbox / --region)>"
+        elif spec.kind is ColumnKind.GEO:
+            col["region"] = {"bbox": [f"{PLACEHOLDER}: minlon, minlat, maxlon, maxlat of the public region>"]}
         for key in ("null_token", "datetime_format", "timezone", "pii_type", "geo_format", "geo_partner"):
             value = getattr(spec, key)
             if value is not None:

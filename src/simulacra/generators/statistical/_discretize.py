@@ -11,6 +11,9 @@ Binning (documented in ``docs/privacy.md``)
                  rounded to ``decimals``.
     datetime     ``bins`` equal-width bins in time over ``[minimum, maximum]`` (ISO-8601 strings in the
                  schema), sampled uniformly within the bin.
+    geo          a point (latitude/longitude pair, "lat,lon" text or WKT) on a public H3 grid over the
+                 schema's region (or the pair's bounds): a fine cell and its coarse ancestor, two codes
+                 (:mod:`._geo_grid`); sampled uniformly inside the fine cell and the region.
     missing      columns the schema marks as nullable (``null_rate > 0`` or ``missing_as_category``) get one
                  more code, the last, for a missing cell.
 A category that the schema does not list becomes the missing code when the column is nullable, else the
@@ -30,14 +33,16 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ModelFileError, SchemaError
-from ...schema import ColumnKind, ColumnSpec, TableSchema
+from ...schema import ColumnKind, ColumnSpec, GeoFormat, TableSchema
 from ...transformers._common import is_text_dtype, missing_mask
 from ...transformers.base import ModelColumn, ModelColumnType
 from ...transformers.categorical import _codes, _key, to_json_scalar
 
 __all__ = ["DP_KINDS", "DiscreteCodec", "domain_problems"]
 
-DP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.NUMERIC, ColumnKind.DATETIME)
+DP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.NUMERIC, ColumnKind.DATETIME, ColumnKind.GEO)
+_PAIR = (GeoFormat.LATITUDE, GeoFormat.LONGITUDE)
+_TEXT_DECIMALS = 6
 _INT_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64")
 
 
@@ -61,15 +66,41 @@ def _is_number(v: Any) -> bool:
     return not isinstance(v, bool) and isinstance(v, (int, float)) and bool(np.isfinite(v))
 
 
-def domain_problems(schema: TableSchema) -> tuple[list[str], list[str]]:
-    """(columns without a public domain, columns of a kind the DP generators do not model), as phrases."""
+def geo_group(schema: TableSchema, spec: ColumnSpec) -> list[ColumnSpec] | None:
+    """The geo column's specs as modelled together: ``[lat, lon]`` of a pair, ``[spec]`` of a text column,
+    ``None`` when the column cannot be modelled (a pair member whose partner is not in the schema)."""
+    if spec.geo_format in _PAIR:
+        partner = spec.geo_partner
+        if partner is None or partner not in schema.names or schema[partner].geo_format not in _PAIR:
+            return None
+        other = schema[partner]
+        return [spec, other] if spec.geo_format is GeoFormat.LATITUDE else [other, spec]
+    if spec.geo_format in (GeoFormat.LATLON_TEXT, GeoFormat.WKT_POINT):
+        return [spec]
+    return None
+
+
+def domain_problems(schema: TableSchema, *, geo: bool = True) -> tuple[list[str], list[str]]:
+    """(columns without a public domain, columns of a kind the DP generators do not model), as phrases.
+
+    ``geo=False``: geo columns are not modelled (the generators that go through the table transformer)."""
     from ...privacy.domain import is_placeholder
+    from ._geo_grid import grid_region
 
     missing: list[str] = []
     unsupported: list[str] = []
     for spec in schema:
         if spec.kind not in DP_KINDS:
             unsupported.append(f"{spec.name!r} ({spec.kind.value})")
+        elif spec.kind is ColumnKind.GEO and not geo:
+            unsupported.append(f"{spec.name!r} (geo: only mst and aim model geo columns under DP)")
+        elif spec.kind is ColumnKind.GEO:
+            group = geo_group(schema, spec)
+            if group is None:
+                unsupported.append(f"{spec.name!r} (geo without its latitude/longitude partner)")
+            elif grid_region(group) is None:
+                what = "latitude and longitude minimum and maximum, or a region" if len(group) == 2 else "a region"
+                missing.append(f"{spec.name!r} (geo: {what})")
         elif spec.kind is ColumnKind.CATEGORICAL:
             if not spec.categories or is_placeholder(spec.categories):
                 missing.append(f"{spec.name!r} (categorical: categories)")
@@ -102,6 +133,8 @@ class DiscreteCodec:
 
     def _layout(self, spec: ColumnSpec) -> dict[str, Any]:
         null = _nullable(spec)
+        if spec.kind is ColumnKind.GEO:
+            return self._geo_layout(spec)
         if spec.kind is ColumnKind.CATEGORICAL:
             cats = [to_json_scalar(c) for c in spec.categories or ()]
             return {"kind": "categorical", "categories": cats, "n": len(cats) + int(null), "null": null}
@@ -132,23 +165,111 @@ class DiscreteCodec:
         )
         return {"kind": "datetime", "edges": edges, "n": max(1, len(edges) - 1) + int(null), "null": null}
 
+    def _geo_layout(self, spec: ColumnSpec) -> dict[str, Any]:
+        """The first column of a geo group holds the grid; a pair's other column only points to it."""
+        from ._geo_grid import PublicGrid, grid_region
+
+        group = geo_group(self.schema, spec)
+        assert group is not None  # domain_problems refused it otherwise
+        names = [s.name for s in group]
+        if spec.name != min(names, key=list(self.schema.names).index):
+            return {"kind": "geo_partner", "n": 0, "null": False}
+        region = grid_region(group)
+        assert region is not None
+        grid = PublicGrid(region).build()
+        null = any(_nullable(s) for s in group)
+        text = len(group) == 1
+        decimals = [
+            _TEXT_DECIMALS if text and s.decimals is None else (None if s.decimals is None else int(s.decimals))
+            for s in (group[0], group[-1])
+        ]
+        return {
+            "kind": "geo",
+            "columns": names,
+            "text": spec.geo_format.value if text and spec.geo_format is not None else None,
+            "grid": grid.get_state(),
+            "decimals": decimals,
+            "n": grid.n_fine + int(null),
+            "n_coarse": grid.n_coarse + int(null),
+            "null": null,
+        }
+
+    def _grid(self, i: int) -> Any:
+        from ._geo_grid import PublicGrid
+
+        if not hasattr(self, "_grids"):
+            self._grids: dict[int, Any] = {}
+        if i not in self._grids:
+            self._grids[i] = PublicGrid.from_state(self.layout_[i]["grid"])
+        return self._grids[i]
+
+    def _code_columns(self) -> list[tuple[str, str, int]]:
+        """(model column, source column, size) of every code column, in order."""
+        out: list[tuple[str, str, int]] = []
+        for spec, lay in zip(self.schema, self.layout_, strict=True):
+            if lay["kind"] == "geo":
+                out.append((f"{spec.name}.cell", spec.name, int(lay["n"])))
+                out.append((f"{spec.name}.coarse", spec.name, int(lay["n_coarse"])))
+            elif lay["kind"] != "geo_partner":
+                out.append((spec.name, spec.name, int(lay["n"])))
+        return out
+
+    def geo_hierarchies(self) -> list[tuple[int, int, np.ndarray]]:
+        """Per geo column: (fine code column, coarse code column, the coarse code of each fine code), the
+        indices in :attr:`model_columns` order; the missing code maps to the missing code."""
+        out = []
+        j = 0
+        for i, lay in enumerate(self.layout_):
+            if lay["kind"] == "geo":
+                parent = self._grid(i).parent_of
+                if lay["null"]:
+                    parent = np.append(parent, int(lay["n_coarse"]) - 1)
+                out.append((j, j + 1, parent))
+                j += 2
+            elif lay["kind"] != "geo_partner":
+                j += 1
+        return out
+
     @property
     def model_columns(self) -> list[ModelColumn]:
         return [
-            ModelColumn(spec.name, ModelColumnType.DISCRETE, source=spec.name, role="bin", n_categories=int(lay["n"]))
-            for spec, lay in zip(self.schema, self.layout_, strict=True)
+            ModelColumn(name, ModelColumnType.DISCRETE, source=source, role="bin", n_categories=n)
+            for name, source, n in self._code_columns()
         ]
 
     @property
     def sizes(self) -> list[int]:
-        return [int(lay["n"]) for lay in self.layout_]
+        return [n for _, _, n in self._code_columns()]
 
     # -- forward ----------------------------------------------------------------------------------
     def transform(self, data: pd.DataFrame, rng: np.random.Generator | None = None) -> pd.DataFrame:
         out = {}
-        for spec, lay in zip(self.schema, self.layout_, strict=True):
-            out[spec.name] = self._encode(spec, lay, data[spec.name])
+        for i, (spec, lay) in enumerate(zip(self.schema, self.layout_, strict=True)):
+            if lay["kind"] == "geo":
+                out.update(self._encode_geo(i, spec, lay, data))
+            elif lay["kind"] != "geo_partner":
+                out[spec.name] = self._encode(spec, lay, data[spec.name])
         return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+    def _encode_geo(self, i: int, spec: ColumnSpec, lay: Mapping[str, Any], data: pd.DataFrame) -> dict[str, Any]:
+        specs = [self.schema[c] for c in lay["columns"]]
+        if lay["text"] is None:
+            values = []
+            missing = np.zeros(len(data), dtype=bool)
+            for s in specs:
+                col = data[s.name]
+                miss = missing_mask(col, s.null_token)
+                x = pd.to_numeric(col.where(~miss) if is_text_dtype(col.dtype) else col, errors="coerce")
+                values.append(np.asarray(x, dtype=np.float64))
+                missing |= miss | ~np.isfinite(values[-1])
+            lat, lon = values
+        else:
+            lat, lon, missing = _parse_point_text(data[spec.name], spec, lay["text"])
+        fine, coarse = self._grid(i).encode(lat, lon)
+        if lay["null"]:
+            fine = np.where(missing, int(lay["n"]) - 1, fine)
+            coarse = np.where(missing, int(lay["n_coarse"]) - 1, coarse)
+        return {f"{spec.name}.cell": fine.astype(np.int64), f"{spec.name}.coarse": coarse.astype(np.int64)}
 
     def _encode(self, spec: ColumnSpec, lay: Mapping[str, Any], col: pd.Series) -> np.ndarray:
         n_values = int(lay["n"]) - int(lay["null"])
@@ -180,10 +301,40 @@ class DiscreteCodec:
     # -- inverse ----------------------------------------------------------------------------------
     def inverse_transform(self, model: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         out = {}
-        for spec, lay in zip(self.schema, self.layout_, strict=True):
-            codes = np.clip(np.asarray(model[spec.name], dtype=np.int64), 0, int(lay["n"]) - 1)
-            out[spec.name] = self._decode(spec, lay, codes, rng)
-        return pd.DataFrame(out)
+        for i, (spec, lay) in enumerate(zip(self.schema, self.layout_, strict=True)):
+            if lay["kind"] == "geo":
+                codes = np.clip(np.asarray(model[f"{spec.name}.cell"], dtype=np.int64), 0, int(lay["n"]) - 1)
+                out.update(self._decode_geo(i, lay, codes, rng))
+            elif lay["kind"] != "geo_partner":
+                codes = np.clip(np.asarray(model[spec.name], dtype=np.int64), 0, int(lay["n"]) - 1)
+                out[spec.name] = self._decode(spec, lay, codes, rng)
+        return pd.DataFrame({name: out[name] for name in self.schema.names})
+
+    def _decode_geo(
+        self, i: int, lay: Mapping[str, Any], codes: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, pd.Series]:
+        """Points uniformly inside their fine cell and the region; the coarse code is not read (the fine
+        cell determines it)."""
+        grid = self._grid(i)
+        missing = codes >= grid.n_fine if lay["null"] else np.zeros(len(codes), dtype=bool)
+        d_lat, d_lon = (None if d is None else int(d) for d in lay["decimals"])
+        lat, lon = grid.decode(np.minimum(codes, grid.n_fine - 1), (d_lat, d_lon), rng)
+        specs = [self.schema[c] for c in lay["columns"]]
+        if lay["text"] is None:
+            return {
+                specs[0].name: _numbers_out(lat, missing, specs[0], False),
+                specs[1].name: _numbers_out(lon, missing, specs[1], False),
+            }
+        spec = specs[0]
+        a = [f"{v:.{d_lat}f}" if d_lat is not None else repr(float(v)) for v in lat]
+        o = [f"{v:.{d_lon}f}" if d_lon is not None else repr(float(v)) for v in lon]
+        if lay["text"] == GeoFormat.WKT_POINT.value:
+            text = [f"POINT ({y} {x})" for x, y in zip(a, o, strict=True)]
+        else:
+            text = [f"{x},{y}" for x, y in zip(a, o, strict=True)]
+        obj = np.array(text, dtype=object)
+        obj[missing] = spec.null_token if spec.null_token is not None else None
+        return {spec.name: pd.Series(obj, dtype=object)}
 
     def _decode(
         self, spec: ColumnSpec, lay: Mapping[str, Any], codes: np.ndarray, rng: np.random.Generator
@@ -268,6 +419,21 @@ class DiscreteCodec:
             raise ModelFileError("saved discretisation does not match the saved schema; the model is damaged")
         self.layout_ = [dict(lay) for lay in layout]
         return self
+
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_POINT_RE = rf"^\D*?({_NUM})\D*?({_NUM})\D*$"
+
+
+def _parse_point_text(col: pd.Series, spec: ColumnSpec, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lat, lon, missing) of a "lat,lon" or WKT ``POINT (lon lat)`` text column; unparsable cells are missing."""
+    missing = missing_mask(col, spec.null_token)
+    parts = col.astype(object).where(~missing).astype(str).str.extract(_POINT_RE)
+    first = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=np.float64)
+    second = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=np.float64)
+    lat, lon = (second, first) if fmt == GeoFormat.WKT_POINT.value else (first, second)
+    missing = missing | ~np.isfinite(lat) | ~np.isfinite(lon)
+    return lat, lon, missing
 
 
 def _datetime_ns(col: pd.Series, spec: ColumnSpec) -> np.ndarray:

@@ -75,11 +75,11 @@ def check_public_domain(
     if schema is None:
         names = [repr(str(c)) for c in data.columns]
         raise SchemaError(f"{generator}: " + missing_domain_message(names, [], profiled=True))
-    missing, unsupported = domain_problems(schema)
+    missing, unsupported = domain_problems(schema, geo=False)
     if missing and not unsupported and domain_share is not None and ledger is not None and rng is not None:
         schema.check_columns(data)
         schema = estimate_bounds(data, schema, ledger, rng, share=float(domain_share))
-        missing, unsupported = domain_problems(schema)
+        missing, unsupported = domain_problems(schema, geo=False)
     if missing or unsupported:
         raise SchemaError(f"{generator}: " + missing_domain_message(missing, unsupported, profiled=False))
     return schema

@@ -56,9 +56,17 @@ def missing_domain_message(missing: list[str], unsupported: list[str], *, profil
             "(2) let numeric and datetime bounds be estimated privately with a share of the budget "
             "(domain_share=0.1, CLI --domain-share 0.1); category lists must still come from the schema"
         )
+        if any("(geo:" in m for m in missing):
+            parts.append(
+                "a geo column is modelled on a public grid over its region: give the region in the schema "
+                '(`region`: {"bbox": [minlon, minlat, maxlon, maxlat]} or GeoJSON; CLI --bbox / --region) or, for '
+                "a latitude/longitude pair, the minimum and maximum of both columns; domain_share does not "
+                "estimate it"
+            )
     if unsupported:
         parts.append(
-            f"the DP generators model categorical, numeric and datetime columns only; drop or recode "
+            f"the DP generators model categorical, numeric, datetime and (mst, aim) geo columns only; drop or "
+            f"recode "
             f"{', '.join(unsupported)}"
         )
     return "; ".join(parts)
@@ -198,10 +206,21 @@ class _MarginalDP(Generator):
         codes = self.model_.sample(n, rng)
         if self.mappings_ is not None:
             codes = _decompress(codes, self.mappings_, rng)
+        for fine, coarse, parent in self.transformer_.geo_hierarchies():
+            codes[:, fine] = _consistent_fine(codes, fine, coarse, parent, self._fine_weights(fine, len(parent)), rng)
         names = [c.name for c in self.transformer_.model_columns]
         return pd.DataFrame(codes, columns=names)
 
     # -- persistence -------------------------------------------------------------------------------
+    def _fine_weights(self, j: int, size: int) -> np.ndarray:
+        """The model's 1-way counts of fine-cell column ``j`` over the original codes (a merged code's
+        count shared evenly among its codes)."""
+        counts = np.maximum(np.asarray(self.model_.project((j,)), dtype=np.float64), 0.0)
+        if self.mappings_ is None:
+            return counts[:size]
+        mp = self.mappings_[j]
+        return counts[mp] / np.bincount(mp)[mp]
+
     def _manifest_extra(self) -> dict[str, Any]:
         return {"privacy": self.privacy_.to_dict()}
 
@@ -235,6 +254,30 @@ def _decompress(codes: np.ndarray, mappings: list[np.ndarray], rng: np.random.Ge
             orig = np.flatnonzero(mp == c)
             rows = codes[:, j] == c
             out[rows, j] = orig[rng.integers(0, len(orig), int(rows.sum()))] if len(orig) > 1 else orig[0]
+    return out
+
+
+def _consistent_fine(
+    codes: np.ndarray, fine: int, coarse: int, parent: np.ndarray, weights: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Fine-cell codes that lie in their row's coarse cell: a row whose fine cell is not a child of its
+    coarse cell draws one of the coarse cell's children in proportion to the model's fine counts (uniformly
+    if they are all zero). The coarse cell is measured over far fewer cells, so its counts are far less
+    noisy; the fine counts place points within it. Post-processing of the model: no budget."""
+    out = codes[:, fine].copy()
+    bad = parent[out] != codes[:, coarse]
+    if not bad.any():
+        return out
+    order = np.argsort(parent, kind="stable")
+    starts = np.searchsorted(parent[order], np.arange(int(parent.max()) + 2))
+    for c in np.unique(codes[bad, coarse]):
+        rows = np.flatnonzero(bad & (codes[:, coarse] == c))
+        children = order[starts[c] : starts[c + 1]]
+        if not len(children):
+            continue
+        w = weights[children]
+        p = w / w.sum() if w.sum() > 0 else np.full(len(children), 1.0 / len(children))
+        out[rows] = children[rng.choice(len(children), size=len(rows), p=p)]
     return out
 
 
