@@ -60,7 +60,7 @@ def data() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def mst(data: pd.DataFrame) -> simulacra.Generator:
-    return simulacra.create_generator("mst", epsilon=2.0, random_state=0).fit(data, schema({"bbox": BBOX}))
+    return simulacra.create_generator("mst", epsilon=2.0, iters=300, random_state=0).fit(data, schema({"bbox": BBOX}))
 
 
 def test_mst_fits_samples_inside_the_region_and_spends_its_epsilon(mst: simulacra.Generator) -> None:
@@ -80,7 +80,7 @@ def test_mst_fits_samples_inside_the_region_and_spends_its_epsilon(mst: simulacr
 def test_the_grid_comes_from_the_region_alone(mst: simulacra.Generator, data: pd.DataFrame) -> None:
     layout = next(lay for lay in mst.transformer_.layout_ if lay["kind"] == "geo")
     assert layout["grid"]["region"] == {"bbox": BBOX}
-    other = simulacra.create_generator("mst", epsilon=2.0, random_state=0).fit(
+    other = simulacra.create_generator("mst", epsilon=2.0, iters=300, random_state=0).fit(
         points(300, seed=5), schema({"bbox": BBOX})
     )
     assert other.transformer_.get_state() == mst.transformer_.get_state()  # no data-derived value in the codec
@@ -114,7 +114,11 @@ def test_no_public_region_is_one_error_naming_the_columns(data: pd.DataFrame) ->
 def test_bounds_of_the_pair_stand_for_the_region(data: pd.DataFrame) -> None:
     spec = schema(bounds=True)
     assert grid_region([spec["lat"], spec["lon"]]) == {"bbox": BBOX}
-    out = simulacra.create_generator("mst", epsilon=1.0, random_state=0).fit(data, spec).sample(500, random_state=0)
+    out = (
+        simulacra.create_generator("mst", epsilon=1.0, iters=300, random_state=0)
+        .fit(data, spec)
+        .sample(500, random_state=0)
+    )
     assert inside(out).all()
 
 
@@ -142,7 +146,11 @@ def test_text_points_keep_their_form(fmt: GeoFormat, data: pd.DataFrame) -> None
             ColumnSpec("price", ColumnKind.NUMERIC, "float64", minimum=0, maximum=400, decimals=0),
         )
     )  # fmt: skip
-    out = simulacra.create_generator("mst", epsilon=2.0, random_state=0).fit(frame, spec).sample(500, random_state=0)
+    out = (
+        simulacra.create_generator("mst", epsilon=2.0, iters=300, random_state=0)
+        .fit(frame, spec)
+        .sample(500, random_state=0)
+    )
     got = out["where"].dropna().astype(str)
     pattern = r"^POINT \(\d+\.\d{4} \d+\.\d{4}\)$" if fmt is GeoFormat.WKT_POINT else r"^\d+\.\d{4},\d+\.\d{4}$"
     assert got.str.match(pattern).all() and len(got) > 450

@@ -9,7 +9,8 @@ Domain rule: bounds and category lists come from the schema the caller passes, w
 knowledge (``simulacra profile --public`` writes one without data-derived values). Without one, ``fit``
 stops with one message naming the columns and the two ways forward: fill a public schema, or set
 ``domain_share`` so numeric and datetime bounds are estimated privately with that share of the budget
-(:mod:`simulacra.privacy.domain`). Categories are never read from the data.
+(:mod:`simulacra.privacy.domain`). Categories are never read from the data. A geo column is modelled on a
+public H3 grid over its schema region (:mod:`._geo_grid`): a fine cell and its coarse ancestor.
 
 >>> gen = create_generator("mst", epsilon=1.0, delta=1e-9, random_state=0)
 >>> gen.fit(df, public_schema).sample(100)
