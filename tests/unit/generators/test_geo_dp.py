@@ -183,3 +183,15 @@ def test_a_fine_cell_outside_its_coarse_cell_is_redrawn_among_the_children() -> 
     assert (fine[1::4] == 0).all()  # the only child of coarse 0 with weight
     redrawn = fine[2::4]
     assert set(redrawn) <= {3, 4} and 0.65 < (redrawn == 3).mean() < 0.85  # 3 : 1
+
+
+def test_mst_from_partition_counts_is_the_in_memory_fit(data: pd.DataFrame, tmp_path: Path) -> None:
+    from simulacra import distributed as sd
+
+    data.iloc[:300].to_parquet(tmp_path / "a.parquet", index=False)
+    data.iloc[300:].to_parquet(tmp_path / "b.parquet", index=False)
+    public = schema({"bbox": BBOX})
+    mem = simulacra.create_generator("mst", epsilon=2.0, iters=300, random_state=4).fit(data, public)
+    gen = simulacra.create_generator("mst", epsilon=2.0, iters=300, random_state=4)
+    dist = sd.fit_dataset(tmp_path, gen, public, engine="stream", partition_rows=200)
+    pd.testing.assert_frame_equal(dist.sample(500, random_state=1), mem.sample(500, random_state=1))
