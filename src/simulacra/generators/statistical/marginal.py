@@ -66,9 +66,8 @@ def missing_domain_message(missing: list[str], unsupported: list[str], *, profil
             )
     if unsupported:
         parts.append(
-            f"the DP generators model categorical, numeric, datetime and (mst, aim) geo columns only; drop or "
-            f"recode "
-            f"{', '.join(unsupported)}"
+            "the DP generators model categorical, numeric, datetime and (mst, aim) geo columns only; drop or "
+            f"recode {', '.join(unsupported)}"
         )
     return "; ".join(parts)
 
