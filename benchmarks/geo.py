@@ -22,7 +22,7 @@ from simulacra.registry import create_generator
 from simulacra.schema import ColumnKind, GeoFormat, TableSchema
 from simulacra.schema.profile import profile
 
-DATA = Path("/work/shared/datasets")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SETS = {
     "california_housing": (DATA / "california_housing" / "housing.csv", "median_house_value", None),
     "airbnb_barcelona": (

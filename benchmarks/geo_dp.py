@@ -24,7 +24,7 @@ from simulacra.registry import create_generator
 from simulacra.schema import ColumnKind, TableSchema
 from simulacra.schema.profile import profile
 
-PATH = Path("/work/shared/datasets/california_housing/housing.csv")
+PATH = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "california_housing" / "housing.csv"
 BBOX = [-124.5, 32.5, -114.0, 42.0]
 
 

@@ -17,9 +17,10 @@ from simulacra.errors import InputError
 from simulacra.evaluation.geo._common import nearest_m
 from simulacra.report import write_report
 from simulacra.schema import ColumnKind, TableSchema
+from tests.conftest import SHARED
 from tests.integration.test_report import CHROMIUM, FLAGS
 
-HOUSING = Path("/work/shared/datasets/california_housing/housing.csv")
+HOUSING = SHARED / "california_housing" / "housing.csv"
 pytestmark = pytest.mark.skipif(not HOUSING.exists(), reason="shared datasets not mounted")
 
 
