@@ -421,16 +421,14 @@ class DiscreteCodec:
         return self
 
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_POINT_RE = rf"^\D*?({_NUM})\D*?({_NUM})\D*$"
-
-
 def _parse_point_text(col: pd.Series, spec: ColumnSpec, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lat, lon, missing) of a "lat,lon" or WKT ``POINT (lon lat)`` text column; unparsable cells are missing."""
     missing = missing_mask(col, spec.null_token)
+    from ...transformers.geo import _POINT_RE  # the geo text transformer's pattern: numbers in groups 1 and 3
+
     parts = col.astype(object).where(~missing).astype(str).str.extract(_POINT_RE)
-    first = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=np.float64)
-    second = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=np.float64)
+    first = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=np.float64)
+    second = pd.to_numeric(parts[3], errors="coerce").to_numpy(dtype=np.float64)
     lat, lon = (second, first) if fmt == GeoFormat.WKT_POINT.value else (first, second)
     missing = missing | ~np.isfinite(lat) | ~np.isfinite(lon)
     return lat, lon, missing

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ...schema import ColumnSpec
+from ._discretize import _is_number
 
 __all__ = ["MAX_FINE_CELLS", "PublicGrid", "grid_region"]
 
@@ -34,10 +35,6 @@ MAX_FINE_CELLS = 2000
 #: resolutions between the fine cell and its coarse ancestor
 COARSE_STEP = 2
 _ROUNDS = 8
-
-
-def _is_number(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and bool(np.isfinite(v))
 
 
 def grid_region(specs: list[ColumnSpec]) -> dict[str, Any] | None:
