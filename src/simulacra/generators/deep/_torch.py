@@ -174,6 +174,7 @@ def train_loop(
     eval_every: int = 5,
     patience: int = 10,
     min_epochs: int = 0,
+    min_improvement: float = 0.0,
     snapshot: Callable[[], Any] | None = None,
     restore: Callable[[Any], None] | None = None,
 ) -> TrainResult:
@@ -182,7 +183,9 @@ def train_loop(
     An epoch does not start when the mean epoch time says it would end after the deadline. With
     ``evaluate`` (higher is better), the model is scored every ``eval_every`` epochs and after the last;
     training stops after ``patience`` scores without a new best (never before ``min_epochs``: GANs often get
-    worse before they get better), and the best snapshot is restored.
+    worse before they get better), and the best snapshot is restored. A new best must beat the old by 1e-4
+    and by ``min_improvement`` times the old best's magnitude (a relative threshold, for scores such as a
+    log-likelihood whose last epochs gain a few thousandths of a nat).
     """
     result = TrainResult()
     best_state: Any = None
@@ -202,7 +205,9 @@ def train_loop(
         if evaluate is not None and ((epoch + 1) % eval_every == 0 or last):
             score = evaluate()
             result.scores.append((epoch + 1, score))
-            if result.best_score is None or score > result.best_score + 1e-4:
+            if result.best_score is None or score > result.best_score + max(
+                1e-4, min_improvement * abs(result.best_score)
+            ):
                 result.best_score, result.best_epoch, stale = score, epoch + 1, 0
                 best_state = snapshot() if snapshot is not None else None
             else:

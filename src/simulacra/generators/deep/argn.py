@@ -53,6 +53,9 @@ _THREADED_MIN_ROWS = 2000
 _MIN_BATCH = 64
 _MIN_STEPS = 20  # steps per epoch the batch size is lowered for (down to _MIN_BATCH rows)
 _LR_DECAY = 0.5  # learning rate factor after an epoch without a better validation loss
+# a better validation loss must be lower by this share of it (as torch's ReduceLROnPlateau's default
+# threshold): on Adult (about 20 nats a row) 0.002 nats; smaller gains are noise of the 5,000 validation rows
+_MIN_IMPROVEMENT = 1e-4
 
 
 class ARGNGenerator(Generator):
@@ -77,6 +80,10 @@ class ARGNGenerator(Generator):
     early_stopping : keep a validation split (tables of 500+ rows) and stop when its loss has not improved for
         ``patience`` epochs; the best weights are kept.
     patience : epochs without a better validation loss before stopping.
+    quasi_random : sampling draws each row's uniforms from a scrambled Sobol sequence (randomised
+        quasi-Monte Carlo): every row is distributed as the model says, and the table as a whole follows the
+        model's marginals and pairs with less sampling noise than independent rows (on Adult the all-pairs
+        trend error of 26,048 rows falls by about 0.09 points). ``False``: independent rows.
     device : ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     threads : torch CPU threads; ``None``: every core for tables of 2,000+ rows, one below.
     random_state : seed of fitting and of the default sampling stream.
@@ -101,6 +108,7 @@ class ARGNGenerator(Generator):
         random_order: float = 0.5,
         early_stopping: bool = True,
         patience: int = 5,
+        quasi_random: bool = True,
         device: str = "auto",
         threads: int | None = None,
         random_state: int | None = None,
@@ -119,6 +127,7 @@ class ARGNGenerator(Generator):
         self.random_order = random_order
         self.early_stopping = early_stopping
         self.patience = patience
+        self.quasi_random = quasi_random
         self.device = device
         self.threads = threads
         self.random_state = random_state
@@ -144,6 +153,8 @@ class ARGNGenerator(Generator):
         for key, low in (("max_bins", 2), ("rare_count", 1), ("patience", 1)):
             int_at_least(key, low)
         number_in("dropout", 0.0, 0.9, "a number in [0, 0.9]")
+        if not isinstance(self.quasi_random, (bool, np.bool_)):
+            problems.append(f"quasi_random={self.quasi_random!r}; use True or False")
         number_in("random_order", 0.0, 1.0, "a share in [0, 1]")
         number_in("weight_decay", 0.0, 1.0, "a number in [0, 1]")
         if (
@@ -189,9 +200,7 @@ class ARGNGenerator(Generator):
             steps = steps_per_epoch(len(train), batch)
 
             def nll(x: torch.Tensor, ranks: torch.Tensor) -> torch.Tensor:
-                logits = torch.log_softmax(self.net_(x, known_from_ranks(ranks), all_targets), dim=-1)
-                picked = logits.gather(-1, x.t().unsqueeze(-1)).squeeze(-1)  # (columns, rows)
-                return -picked.sum(dim=0).mean()
+                return self.net_.nll(x, known_from_ranks(ranks)).mean()
 
             def ranks_for(rows: int) -> torch.Tensor:
                 ranks = all_targets.expand(rows, c).clone()
@@ -231,7 +240,7 @@ class ARGNGenerator(Generator):
                             for i in range(0, len(val_t), 4096)
                         )
                     loss = total / len(val_t)
-                    if loss < best[0] - 1e-4:
+                    if best[0] == float("inf") or loss < best[0] - max(1e-4, _MIN_IMPROVEMENT * abs(best[0])):
                         best[0] = loss
                     else:  # a plateau: halve the learning rate
                         for group in opt.param_groups:
@@ -247,6 +256,7 @@ class ARGNGenerator(Generator):
                 evaluate=evaluate,
                 eval_every=1,
                 patience=int(self.patience),
+                min_improvement=_MIN_IMPROVEMENT,
                 snapshot=lambda: weights_of(self.net_),
                 restore=lambda w: load_weights(self.net_, w),
             )
@@ -276,7 +286,9 @@ class ARGNGenerator(Generator):
             for g, pattern in enumerate(patterns):
                 rows = np.flatnonzero(group == g)
                 order = np.flatnonzero(~pattern)
-                out[rows] = sample_tokens(self.net_, out[rows], pattern, order, rng, self.device_)
+                out[rows] = sample_tokens(
+                    self.net_, out[rows], pattern, order, rng, self.device_, quasi_random=bool(self.quasi_random)
+                )
         return out
 
     def _to_model(self, tokens: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:

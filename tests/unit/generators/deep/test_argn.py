@@ -162,10 +162,10 @@ def test_unfitted_and_bad_parameters() -> None:
     gen = simulacra.create_generator("argn")
     with pytest.raises(NotFittedError):
         gen.sample(5, conditions={"a": 1})
-    bad = simulacra.create_generator("argn", epochs=0, random_order=2.0, max_bins=1, dropout="x")
+    bad = simulacra.create_generator("argn", epochs=0, random_order=2.0, max_bins=1, dropout="x", quasi_random="y")
     with pytest.raises(ParameterError) as err:
         bad.fit(_table(100))
-    for key in ("epochs", "random_order", "max_bins", "dropout"):
+    for key in ("epochs", "random_order", "max_bins", "dropout", "quasi_random"):
         assert key in str(err.value)
 
 
@@ -191,3 +191,37 @@ def test_cli_fit_and_sample(tmp_path: Path) -> None:
     assert len(pd.read_csv(tmp_path / "s.csv")) == 40
     result = runner.invoke(app, ["fit", str(tmp_path / "t.csv"), "-g", "argn", "--random-order", "2", "-o", "x"])
     assert result.exit_code == 2 and "random_order" in result.output
+
+
+def test_quasi_random_sampling_follows_the_model_marginal_closely(fitted: simulacra.Generator) -> None:
+    """Sobol uniforms: the first column's counts are within a few rows of the model's probabilities; with
+    independent rows they scatter by about the binomial standard deviation (tens of rows at n = 4,096)."""
+    import torch
+
+    from simulacra.generators.deep._argn_net import sample_tokens
+
+    net = fitted.net_
+    c = net.n_columns
+    with torch.no_grad():
+        tokens = torch.zeros((1, c), dtype=torch.long)
+        probs = torch.softmax(net(tokens, torch.zeros((1, 1, c), dtype=torch.bool), torch.tensor([0]))[0, 0], -1)
+    n = 4096
+    expected = probs.numpy() * n
+    errors = {}
+    for quasi in (True, False):
+        worst = []
+        for seed in range(5):
+            out = sample_tokens(
+                net,
+                np.zeros((n, c), dtype=np.int64),
+                np.zeros(c, dtype=bool),
+                np.arange(c),
+                np.random.default_rng(seed),
+                torch.device("cpu"),
+                quasi_random=quasi,
+            )
+            counts = np.bincount(out[:, 0], minlength=len(expected))
+            worst.append(np.abs(counts - expected).max())
+        errors[quasi] = float(np.mean(worst))
+    assert errors[True] <= 3.0
+    assert errors[False] > 3 * errors[True]
