@@ -64,7 +64,10 @@ class ARGNNet(nn.Module):
         emb = self.embed(tokens + self.offsets)  # (rows, columns, e)
         x = torch.where(known.unsqueeze(-1), emb.unsqueeze(0), self.absent[None, None])
         x = x.reshape(len(known), tokens.shape[0], -1)
-        w1, b1, w2, b2 = self.w1, self.b1, self.w2, self.b2
+        w1: torch.Tensor = self.w1
+        b1: torch.Tensor = self.b1
+        w2: torch.Tensor = self.w2
+        b2: torch.Tensor = self.b2
         if targets is not None:  # a subset: gather its heads' weights (all heads use the weights as they are)
             w1, b1, w2, b2 = w1[targets], b1[targets], w2[targets], b2[targets]
         x = self._dropout(torch.relu(torch.baddbmm(b1, x, w1)))
