@@ -56,6 +56,9 @@ _LR_DECAY = 0.5  # learning rate factor after an epoch without a better validati
 # a better validation loss must be lower by this share of it (as torch's ReduceLROnPlateau's default
 # threshold): on Adult (about 20 nats a row) 0.002 nats; smaller gains are noise of the 5,000 validation rows
 _MIN_IMPROVEMENT = 1e-4
+_CALIBRATION_ROUNDS = 3
+_CALIBRATION_ROWS = 16_384  # rows of each pilot sample (a power of two: a balanced Sobol set)
+_CALIBRATION_MAX_STEP = 1.0  # largest change of a logit bias in one round
 
 
 class ARGNGenerator(Generator):
@@ -80,6 +83,10 @@ class ARGNGenerator(Generator):
     early_stopping : keep a validation split (tables of 500+ rows) and stop when its loss has not improved for
         ``patience`` epochs; the best weights are kept.
     patience : epochs without a better validation loss before stopping.
+    calibrate : after training, shift each column's output biases so that unconditional samples have the
+        training data's token shares (three rounds with a pilot sample; each shift shrunk by how far the gap
+        exceeds the pilot's and the data's sampling noise). Small errors in each conditional add up along
+        the column order; this removes what they do to the marginals.
     quasi_random : sampling draws each row's uniforms from a scrambled Sobol sequence (randomised
         quasi-Monte Carlo): every row is distributed as the model says, and the table as a whole follows the
         model's marginals and pairs with less sampling noise than independent rows (on Adult the all-pairs
@@ -107,7 +114,8 @@ class ARGNGenerator(Generator):
         rare_count: int = 5,
         random_order: float = 0.5,
         early_stopping: bool = True,
-        patience: int = 5,
+        patience: int = 4,
+        calibrate: bool = True,
         quasi_random: bool = True,
         device: str = "auto",
         threads: int | None = None,
@@ -127,6 +135,7 @@ class ARGNGenerator(Generator):
         self.random_order = random_order
         self.early_stopping = early_stopping
         self.patience = patience
+        self.calibrate = calibrate
         self.quasi_random = quasi_random
         self.device = device
         self.threads = threads
@@ -153,8 +162,9 @@ class ARGNGenerator(Generator):
         for key, low in (("max_bins", 2), ("rare_count", 1), ("patience", 1)):
             int_at_least(key, low)
         number_in("dropout", 0.0, 0.9, "a number in [0, 0.9]")
-        if not isinstance(self.quasi_random, (bool, np.bool_)):
-            problems.append(f"quasi_random={self.quasi_random!r}; use True or False")
+        for key in ("calibrate", "quasi_random"):
+            if not isinstance(getattr(self, key), (bool, np.bool_)):
+                problems.append(f"{key}={getattr(self, key)!r}; use True or False")
         number_in("random_order", 0.0, 1.0, "a share in [0, 1]")
         number_in("weight_decay", 0.0, 1.0, "a number in [0, 1]")
         if (
@@ -179,6 +189,7 @@ class ARGNGenerator(Generator):
         progress.start("tokenize", None)
         self.tokenizer_ = Tokenizer(max_bins=int(self.max_bins), rare_count=int(self.rare_count)).fit(data, columns)
         tokens = self.tokenizer_.encode(data)
+        shares = [np.bincount(tokens[:, j], minlength=k) / n for j, k in enumerate(self.tokenizer_.cardinalities)]
         progress.end("tokenize")
         val = None
         if self.early_stopping and n >= _VALIDATION_MIN_ROWS:
@@ -260,13 +271,46 @@ class ARGNGenerator(Generator):
                 snapshot=lambda: weights_of(self.net_),
                 restore=lambda w: load_weights(self.net_, w),
             )
-        self.net_.eval()
+            self.net_.eval()
+            gaps = self._calibrate(shares, n, rng, progress) if self.calibrate else []
         self.training_ = {
             **result.to_dict(),
             "threads": self.threads_,
             "fit_seconds": round(time.perf_counter() - start, 3),
             "validation_nll": None if result.best_score is None else -result.best_score,
+            "calibration_tv": gaps,
         }
+
+    def _calibrate(
+        self, shares: list[np.ndarray], n: int, rng: np.random.Generator, progress: ProgressCallback
+    ) -> list[float]:
+        """Shift the output biases so unconditional samples keep the training token shares; returns the mean
+        total-variation gap per column of each round's pilot sample (before that round's shift).
+
+        A gap ``d = share - pilot share`` is shrunk by ``d**2 / (d**2 + v)``, ``v`` the binomial variance of
+        the difference (training rows and pilot rows): a gap within sampling noise barely moves the bias, a
+        real one is corrected almost fully (the log of the share ratio, at most 1 per round).
+        """
+        c = len(shares)
+        gaps = []
+        progress.start("calibrate", _CALIBRATION_ROUNDS)
+        for _ in range(_CALIBRATION_ROUNDS):
+            pilot = self._draw(np.zeros((_CALIBRATION_ROWS, c), dtype=np.int64), np.zeros(c, dtype=bool), rng)
+            tv = []
+            with torch.no_grad():
+                for j, want in enumerate(shares):
+                    got = np.bincount(pilot[:, j], minlength=len(want)) / _CALIBRATION_ROWS
+                    tv.append(0.5 * float(np.abs(want - got).sum()))
+                    d = want - got
+                    mid = 0.5 * (want + got)
+                    var = mid * (1 - mid) * (1 / n + 1 / _CALIBRATION_ROWS)
+                    step = np.log((want + 0.5 / n) / (got + 0.5 / _CALIBRATION_ROWS)) * d**2 / (d**2 + var + 1e-12)
+                    step = np.clip(step, -_CALIBRATION_MAX_STEP, _CALIBRATION_MAX_STEP)
+                    self.net_.b3[j, 0, : len(want)] += torch.from_numpy(step).to(self.net_.b3)
+            gaps.append(round(float(np.mean(tv)), 5))
+            progress.advance("calibrate", 1)
+        progress.end("calibrate")
+        return gaps
 
     def _make_net(self) -> None:
         self.net_ = ARGNNet(
