@@ -77,6 +77,9 @@ def _one(name: str, max_minutes: float, seed: int, settings: dict[str, Any]) -> 
     row["fit_s_total"] = time.perf_counter() - start
     row["fit_s_text"] = summary["fit_seconds"]
     row["epochs"] = summary["training"]["epochs_run"]
+    row["stopped_by"] = summary["training"]["stopped_by"]
+    best = summary["training"].get("best_score")
+    row["val_loss"] = None if best is None else -best  # nats per subword on the validation share, best epoch
     row["pii_replaced"] = summary.get("pii_replaced", {})
     start = time.perf_counter()
     gen.sample(1000, random_state=seed + 1)
@@ -189,6 +192,7 @@ def main() -> None:
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         rows.append(_one(name, args.max_minutes, args.seed, settings))
         print(_table(rows[-1:], args.markdown), flush=True)
+        print(f"  ({rows[-1]['stopped_by']}; best validation loss {_fmt(rows[-1]['val_loss'])})", flush=True)
         if args.json is not None:
             args.json.write_text(json.dumps(rows, indent=1, default=str))
     print()

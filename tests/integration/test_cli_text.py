@@ -72,7 +72,8 @@ def test_sample_from_the_saved_model_uses_the_language_model(run_out, tmp_path: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm or placeholder"),
+        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm, placeholder or the path of a local pre-trained"),
+        (("--text-model", "./no-such-model"), "no-such-model' does not exist; give a local folder"),
         (("--text-minutes", "0"), "--text-minutes 0.0; give a positive number"),
         (("--generator", "mst", "--text-model", "lm"), "not differentially private"),
         (("--text-epsilon", "-1"), "--text-epsilon -1.0; give a positive privacy budget"),
@@ -90,3 +91,20 @@ def test_placeholder_stays_available(csv_path: Path, tmp_path: Path) -> None:
     code, text = invoke("fit", csv_path, "--text-model", "placeholder", "-o", tmp_path / "m", "-q")
     assert code == 0, text
     assert "text_models" not in json.loads((tmp_path / "m" / "manifest.json").read_text())
+
+
+def test_run_with_a_local_pretrained_model_folder(csv_path: Path, tmp_path: Path) -> None:
+    from tests.unit.text.test_pretrained import tiny_gpt2
+
+    folder = tiny_gpt2(tmp_path / "tiny-gpt2")
+    out = tmp_path / "out"
+    code, text = invoke(
+        "run", csv_path, "--text-model", folder, "--text-minutes", "0.05", "--no-evaluate", "--seed", "0", "-o", out
+    )
+    assert code == 0, text
+    assert "fine-tuned from gpt2" in " ".join(text.split())
+    assert (out / "model" / "text-model-0" / "model.safetensors").is_file()
+    assert invoke("sample", out / "model", "-n", "20", "-o", tmp_path / "s.csv", "--seed", "2", "-q")[0] == 0
+    assert read_table(tmp_path / "s.csv")["review"].notna().all()
+    code, text = invoke("run", csv_path, "--generator", "mst", "--text-model", folder, "-o", tmp_path / "o")
+    assert code == 2 and "a fine-tuned pre-trained model is not differentially private" in " ".join(text.split())

@@ -70,8 +70,10 @@ TextModelOpt = Annotated[
     str | None,
     typer.Option(
         "--text-model",
-        help="Free-text columns: lm (a language model conditioned on the row; the default) or placeholder "
-        "(common words, the table model's word count). Differentially private generators use placeholder.",
+        help="Free-text columns: lm (a language model conditioned on the row; the default), placeholder "
+        "(common words, the table model's word count), or the path of a local pre-trained model folder in the "
+        "Hugging Face format to fine-tune (needs `pip install transformers`; nothing is downloaded). "
+        "Differentially private generators use placeholder.",
     ),
 ]
 TextMinutes = Annotated[
@@ -359,8 +361,20 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
     generator = gen.name
     dp = getattr(gen, "epsilon", None) is not None
     choice = text_model or ("placeholder" if dp and epsilon is None else "lm")
+    folder = None
     if choice not in ("lm", "placeholder"):
-        raise ParameterError(f"--text-model {choice!r}; choose lm or placeholder")
+        if not Path(choice).expanduser().exists() and not any(sep in choice for sep in ("/", "\\", ".")):
+            raise ParameterError(
+                f"--text-model {choice!r}; choose lm, placeholder or the path of a local pre-trained model folder "
+                "(Hugging Face format: config.json, weights, tokenizer files); models are never downloaded"
+            )
+        folder, choice = choice, "lm"
+    if folder is not None and dp:
+        raise ParameterError(
+            f"--text-model {folder} with the differentially private generator {generator!r}: a fine-tuned "
+            "pre-trained model is not differentially private and would void the privacy guarantee; use "
+            "--text-model placeholder, or lm with --text-epsilon"
+        )
     if choice == "lm" and dp and epsilon is None:
         raise ParameterError(
             f"--text-model lm with the differentially private generator {generator!r}: the language model is not "
@@ -375,6 +389,11 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
         if epsilon is not None:
             raise ParameterError("--text-epsilon trains the language model; it cannot go with --text-model placeholder")
         return "placeholder"
+    if folder is not None and epsilon is not None:
+        raise ParameterError(
+            "--text-epsilon trains the built-in language model by DP-SGD; a pre-trained model folder is fine-tuned "
+            "without DP: drop one of --text-model PATH and --text-epsilon"
+        )
     from ..text.config import TextConfig
 
     settings: dict[str, Any] = {}
@@ -382,7 +401,11 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
         settings["max_minutes"] = float(minutes)
     if epsilon is not None:
         settings["epsilon"] = float(epsilon)
-    return TextConfig(**settings)
+    if folder is not None:
+        settings["pretrained"] = str(Path(folder).expanduser().resolve())
+    config = TextConfig(**settings)
+    config.check()  # a missing or foreign folder, or transformers not installed: one error before any fitting
+    return config
 
 
 def _print_text(gen: Any) -> None:
@@ -404,8 +427,12 @@ def _print_text(gen: Any) -> None:
                 "(a budget of its own, added to the table generator's by composition)"
             )
             continue
+        what = "language model"
+        if "pretrained" in info:
+            pre = info["pretrained"]
+            what = f"language model fine-tuned from {pre.get('model_type')} '{pre.get('folder')}'"
         console.print(
-            f"text column {name}: language model on {info['n_texts']:,} texts, {train.get('epochs_run')} epochs in "
+            f"text column {name}: {what} on {info['n_texts']:,} texts, {train.get('epochs_run')} epochs in "
             f"{info.get('fit_seconds')} s; PII replaced: {pii}; memorisation guard rejected "
             f"{guard.get('rejected', 0)} of {guard.get('drawn', 0)} drawn texts"
             + (f" ({100 * rate:.1f}%)" if rate is not None else "")

@@ -209,6 +209,8 @@ class Generator(ABC):
         texts = getattr(self, "text_models_", {})
         if texts:
             manifest["text_models"] = {name: tm.summary_ for name, tm in texts.items()}
+            for i, tm in enumerate(texts.values()):  # a fine-tuned pre-trained model's own files, before the manifest
+                tm.write_files(Path(path), f"text-model-{i}")
             state["text"] = {name: tm.get_state() for name, tm in texts.items()}
         write_model(path, manifest, state)
 
@@ -291,7 +293,7 @@ def load(path: str | Path) -> Generator:
         if state.get("text"):
             from ..text.model import TextModel
 
-            gen.text_models_ = {str(k): TextModel.from_state(v, schema) for k, v in state["text"].items()}
+            gen.text_models_ = {str(k): TextModel.from_state(v, schema, Path(path)) for k, v in state["text"].items()}
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:

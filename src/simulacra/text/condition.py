@@ -13,6 +13,7 @@ this text). Nothing here needs torch.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -125,6 +126,17 @@ class ConditionEncoder:
         out[:, -1] = _bin(np.asarray(lengths, dtype=np.float64), np.asarray(self.length_edges_, dtype=np.float64))
         return out
 
+    def describe(self, codes: np.ndarray) -> list[str]:
+        """Each row's conditions as one line of text, e.g. ``"rating: 5 | date: 2018-07-01 to 2018-07-20 |
+        words: 12 to 17"``: the prefix a pre-trained language model is fine-tuned and sampled on."""
+        labels = [_labels(c) for c in self.columns_]
+        words = _range_labels([float(e) for e in self.length_edges_], lambda x: str(round(x)))
+        out = []
+        for row in np.asarray(codes, dtype=np.int64):
+            parts = [f"{c['name']}: {lab[int(k)]}" for c, lab, k in zip(self.columns_, labels, row[:-1], strict=True)]
+            out.append(" | ".join([*parts, f"words: {words[int(row[-1])]}"]))
+        return out
+
     def get_state(self) -> dict[str, Any]:
         return {
             "columns": [
@@ -141,6 +153,31 @@ class ConditionEncoder:
         self.length_edges_ = [float(e) for e in state["length_edges"]]
         self.schema_ = schema
         return self
+
+
+def _labels(column: Mapping[str, Any]) -> list[str]:
+    """The text of each code of one conditioning column (categories or bin ranges, then other/missing)."""
+    if column["type"] == "categorical":
+        return [*column["categories"], "other", "missing"]
+    if column.get("kind") == ColumnKind.DATETIME.value:
+
+        def fmt(x: float) -> str:
+            return str(pd.Timestamp(x, unit="s").date())
+
+    else:
+
+        def fmt(x: float) -> str:
+            return f"{x:.4g}"
+
+    return _range_labels([float(e) for e in column["edges"]], fmt)
+
+
+def _range_labels(edges: list[float], fmt: Any) -> list[str]:
+    """Labels of the bins of :func:`_bin`: below the first edge, between edges, from the last, missing."""
+    if not edges:
+        return ["any", "missing"]
+    inner = [f"{fmt(a)} to {fmt(b)}" for a, b in itertools.pairwise(edges)]
+    return [f"under {fmt(edges[0])}", *inner, f"{fmt(edges[-1])} or more", "missing"]
 
 
 def _edges(values: np.ndarray, n_bins: int) -> list[float]:

@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import MissingDependencyError, ParameterError
 
-__all__ = ["TextConfig"]
+__all__ = ["NO_TRANSFORMERS", "TextConfig", "check_pretrained_folder"]
+
+NO_TRANSFORMERS = (
+    "a pre-trained text model folder (--text-model PATH, TextConfig(pretrained=...)) is loaded with the "
+    "'transformers' package, which is not installed; install it with: pip install transformers "
+    "(or use the built-in language model: --text-model lm)"
+)
+_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+_TOKENIZER = ("tokenizer.json", "vocab.json", "tokenizer.model", "vocab.txt", "spiece.model")
+
+
+def check_pretrained_folder(path: str) -> Path:
+    """The folder of ``TextConfig.pretrained`` as a Path, or a :class:`ParameterError` saying what is wrong
+    with it (it must exist on disk: nothing is ever downloaded)."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise ParameterError(
+            f"pre-trained text model folder '{folder}' does not exist; give a local folder in the Hugging Face "
+            "format (config.json, weights, tokenizer files), e.g. one written by save_pretrained. Nothing is "
+            "downloaded"
+        )
+    if not folder.is_dir():
+        raise ParameterError(f"pre-trained text model '{folder}' is a file; give the folder that holds config.json")
+    missing = []
+    if not (folder / "config.json").is_file():
+        missing.append("config.json")
+    if not any((folder / w).is_file() for w in _WEIGHTS):
+        missing.append("weights (model.safetensors or pytorch_model.bin)")
+    if not any((folder / t).is_file() for t in _TOKENIZER):
+        missing.append("tokenizer files (tokenizer.json, or vocab.json and merges.txt)")
+    if missing:
+        raise ParameterError(
+            f"'{folder}' is not a pre-trained model folder in the Hugging Face format: it has no "
+            f"{', no '.join(missing)}; save the model and its tokenizer there with save_pretrained"
+        )
+    return folder
 
 
 @dataclass(frozen=True)
@@ -21,6 +58,9 @@ class TextConfig:
     """Training time budget; an epoch that would end after it does not start."""
     max_texts: int = 10_000
     """Texts used for training at most (a random subset of the column when it has more)."""
+    arch: str = "gru"
+    """The language model: ``"gru"`` (:class:`simulacra.text.lm.CondGRU`) or ``"transformer"``
+    (:class:`simulacra.text.transformer.CondTransformer`, sized by ``width``, ``blocks`` and ``heads``)."""
     vocab_size: int = 2000
     embed: int = 128
     hidden: int = 256
@@ -29,6 +69,14 @@ class TextConfig:
     """GRU layers."""
     tie: bool = False
     """Tie the output layer to the token embeddings (through a projection to their width)."""
+    width: int = 192
+    """Transformer only: the model width (embeddings and attention); a multiple of ``heads``."""
+    blocks: int = 3
+    """Transformer only: the number of blocks (attention + feed-forward)."""
+    heads: int = 4
+    """Transformer only: attention heads per block."""
+    warmup: int = 0
+    """Steps of linear learning-rate warm-up (0: none)."""
     lr_decay: float = 1.0
     """Factor on the learning rate after an epoch without a better validation loss (1: constant)."""
     patience: int = 2
@@ -48,6 +96,16 @@ class TextConfig:
     guard_tries: int = 8
     """Resampling rounds for rejected texts; texts rejected every time are cut before the repeated span."""
     scrub_pii: bool = True
+    pretrained: str | None = None
+    """A local folder with a pre-trained causal language model in the Hugging Face format (config.json,
+    safetensors or .bin weights, tokenizer files), fine-tuned on the column instead of training the GRU or
+    transformer from scratch; needs ``pip install transformers``; never downloads (see
+    :mod:`simulacra.text.pretrained`). The settings of the own model (``arch``, sizes, ``lr``,
+    ``vocab_size``) are then not used."""
+    finetune_lr: float = 5e-5
+    """Learning rate of the fine-tuning of a ``pretrained`` model (AdamW)."""
+    finetune_batch_size: int = 16
+    """Texts per fine-tuning step of a ``pretrained`` model (and per sampling step, times four)."""
     threads: int = 1
     epsilon: float | None = None
     """Differential privacy: train by DP-SGD within this budget (see :mod:`simulacra.text.dp`); None: not DP."""
@@ -57,11 +115,38 @@ class TextConfig:
 
     def check(self) -> None:
         problems = []
-        positive = ("epochs", "vocab_size", "embed", "hidden", "batch_size", "max_tokens", "guard_span", "threads")
+        positive = (
+            "epochs",
+            "vocab_size",
+            "embed",
+            "hidden",
+            "batch_size",
+            "max_tokens",
+            "guard_span",
+            "threads",
+            "width",
+            "blocks",
+            "heads",
+        )
         for name in (*positive, "layers", "patience"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 problems.append(f"{name} must be a positive integer, got {v!r}")
+        if self.arch not in ("gru", "transformer"):
+            problems.append(f"arch must be 'gru' or 'transformer', got {self.arch!r}")
+        if isinstance(self.width, int) and isinstance(self.heads, int) and self.heads > 0 and self.width % self.heads:
+            problems.append(f"width ({self.width}) must be a multiple of heads ({self.heads})")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or self.warmup < 0:
+            problems.append(f"warmup must be a non-negative integer, got {self.warmup!r}")
+        if self.arch == "transformer" and self.epsilon is not None:
+            problems.append("the differentially private text model is a GRU: use arch='gru' with epsilon")
+        if self.pretrained is not None:
+            if not isinstance(self.pretrained, str) or not self.pretrained.strip():
+                problems.append(f"pretrained must be the path of a local model folder or None, got {self.pretrained!r}")
+            elif self.epsilon is not None:
+                problems.append("a pre-trained model is fine-tuned without DP: it cannot go with epsilon")
+            if not self.finetune_lr > 0:
+                problems.append(f"finetune_lr must be positive, got {self.finetune_lr!r}")
         if not self.max_minutes > 0:
             problems.append(f"max_minutes must be positive, got {self.max_minutes!r}")
         if not 0 <= self.dropout < 1:
@@ -86,6 +171,10 @@ class TextConfig:
                 problems.append(f"max_grad_norm must be positive, got {self.max_grad_norm!r}")
         if problems:
             raise ParameterError("text model settings: " + "; ".join(problems))
+        if self.pretrained is not None:
+            check_pretrained_folder(self.pretrained)
+            if importlib.util.find_spec("transformers") is None:
+                raise MissingDependencyError(NO_TRANSFORMERS)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TextConfig:

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train_loop, weights_of
 from ..progress import ProgressCallback
+from .transformer import CondTransformer
 
-__all__ = ["CondGRU", "lm_from_weights", "sample_texts", "train_lm"]
+__all__ = ["CondGRU", "build_lm", "lm_from_weights", "sample_texts", "train_lm"]
 
 _PAD, _BOS, _EOS = 0, 1, 2
 
@@ -118,15 +119,38 @@ def train_lm(
     rng: np.random.Generator,
     progress: ProgressCallback,
     privacy: Any = None,
-) -> tuple[CondGRU, TrainResult]:
-    """Fit a :class:`CondGRU` on token-id sequences (without BOS/EOS) and their condition codes."""
+    arch: str = "gru",
+    width: int = 192,
+    blocks: int = 3,
+    heads: int = 4,
+    max_len: int = 130,
+    warmup: int = 0,
+) -> tuple[CondGRU | CondTransformer, TrainResult]:
+    """Fit a :class:`CondGRU` (``arch="gru"``) or a :class:`~simulacra.text.transformer.CondTransformer`
+    (``"transformer"``) on token-id sequences (without BOS/EOS) and their condition codes. ``warmup``: steps
+    of linear learning-rate warm-up."""
     seqs = [[_BOS, *s, _EOS] for s in ids]
     n = len(seqs)
     perm = rng.permutation(n)
     n_val = min(max(1, n // 20), 500) if n >= 40 else 0
     val_idx, train_idx = perm[:n_val], perm[n_val:]
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=dropout, layers=layers, tie=tie)
+    model = build_lm(
+        arch,
+        vocab,
+        cards,
+        embed=embed,
+        hidden=hidden,
+        dropout=dropout,
+        layers=layers,
+        tie=tie,
+        width=width,
+        blocks=blocks,
+        heads=heads,
+        max_len=max_len,
+    )
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rate = [lr]  # the current rate (lowered by lr_decay); warm-up scales it over the first steps
+    steps = [0]
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
     batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
@@ -136,6 +160,10 @@ def train_lm(
         total, count = 0.0, 0
         for b in rng.permutation(len(batches)):
             x, c = batches[b]
+            if warmup and steps[0] <= warmup:
+                for group in opt.param_groups:
+                    group["lr"] = rate[0] * min(1.0, (steps[0] + 1) / warmup)
+            steps[0] += 1
             logits = model(x[:, :-1], c)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
             opt.zero_grad()
@@ -160,8 +188,9 @@ def train_lm(
                 count += int(mask.sum())
         score = -total / max(count, 1)
         if best and score <= best[0] + 1e-4:  # no better: a smaller step (lr_decay < 1)
+            rate[0] *= lr_decay
             for group in opt.param_groups:
-                group["lr"] *= lr_decay
+                group["lr"] = rate[0]
         best[:] = [max(best[0], score)] if best else [score]
         return score
 
@@ -183,8 +212,32 @@ def train_lm(
     return model, result
 
 
+def build_lm(arch: str, vocab: int, cards: Sequence[int], **kw: Any) -> CondGRU | CondTransformer:
+    """A fresh GRU or transformer language model (the settings of the other architecture are ignored)."""
+    if arch == "transformer":
+        return CondTransformer(
+            vocab,
+            cards,
+            width=kw["width"],
+            blocks=kw["blocks"],
+            heads=kw["heads"],
+            dropout=kw["dropout"],
+            max_len=kw["max_len"],
+        )
+    return CondGRU(
+        vocab,
+        cards,
+        embed=kw["embed"],
+        hidden=kw["hidden"],
+        dropout=kw["dropout"],
+        private=kw.get("private", False),
+        layers=kw["layers"],
+        tie=kw["tie"],
+    )
+
+
 def sample_texts(
-    model: CondGRU,
+    model: CondGRU | CondTransformer,
     codes: np.ndarray,
     *,
     max_tokens: int,
@@ -201,14 +254,19 @@ def sample_texts(
         for s in range(0, len(codes), batch):
             c_all = model.condition(torch.from_numpy(codes[s : s + batch]))
             m = len(c_all)
-            h = model.initial(c_all)
+            recurrent = isinstance(model, CondGRU)
+            h: Any = model.initial(c_all) if isinstance(model, CondGRU) else None  # GRU state, or the KV cache
             tok = torch.full((m,), _BOS, dtype=torch.long)
             alive = torch.arange(m)
             rows = torch.full((m, max_tokens), _EOS, dtype=torch.long)
             for t in range(max_tokens):
-                inp = torch.cat([model.tok(tok), c_all[alive]], dim=-1).unsqueeze(1)
-                o, h = model.gru(inp, h)
-                logits = model.logits(o[:, 0]) / max(temperature, 1e-6)
+                if isinstance(model, CondGRU):
+                    inp = torch.cat([model.tok(tok), c_all[alive]], dim=-1).unsqueeze(1)
+                    o, h = model.gru(inp, h)
+                    logits = model.logits(o[:, 0])
+                else:
+                    logits, h = model.step(tok, c_all[alive], h, t)
+                logits = logits / max(temperature, 1e-6)
                 logits[:, _PAD] = float("-inf")
                 logits[:, _BOS] = float("-inf")
                 probs = _top_p(torch.softmax(logits, dim=-1), top_p)
@@ -217,7 +275,8 @@ def sample_texts(
                 keep = tok != _EOS
                 if not bool(keep.any()):
                     break
-                alive, tok, h = alive[keep], tok[keep], h[:, keep]
+                alive, tok = alive[keep], tok[keep]
+                h = h[:, keep] if recurrent else [(k[keep], v[keep]) for k, v in h]
             for r in rows.numpy():
                 ids = []
                 for v in r.tolist():
@@ -248,8 +307,27 @@ def lm_from_weights(
     private: bool = False,
     layers: int = 1,
     tie: bool = False,
-) -> CondGRU:
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, private=private, layers=layers, tie=tie)
+    arch: str = "gru",
+    width: int = 192,
+    blocks: int = 3,
+    heads: int = 4,
+    max_len: int = 130,
+) -> CondGRU | CondTransformer:
+    model = build_lm(
+        arch,
+        vocab,
+        cards,
+        embed=embed,
+        hidden=hidden,
+        dropout=0.0,
+        private=private,
+        layers=layers,
+        tie=tie,
+        width=width,
+        blocks=blocks,
+        heads=heads,
+        max_len=max_len,
+    )
     load_weights(model, weights)
     model.eval()
     return model

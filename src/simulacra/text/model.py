@@ -19,12 +19,14 @@ import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._random import child_seed
+from ..errors import ModelFileError
 from ..progress import NO_PROGRESS, ProgressCallback
 from ..schema import TableSchema
 from .condition import ConditionEncoder, word_counts
@@ -52,6 +54,7 @@ class TextModel:
     def __init__(self, *, column: str, config: TextConfig | None = None) -> None:
         self.column = column
         self.config = config
+        self.model_: Any = None  # the GRU or transformer (torch), once fitted
 
     @property
     def _cfg(self) -> TextConfig:
@@ -97,6 +100,8 @@ class TextModel:
                 self.summary_["pii_replaced"] = result.counts
         if private:
             self._fit_private(schema, texts, originals, rng, progress, start, frame)
+        elif cfg.pretrained is not None:
+            self._fit_pretrained(frame, schema, texts, originals, rng, progress, start)
         else:
             self._fit_lm(frame, schema, texts, originals, rng, progress, start)
         return self
@@ -193,6 +198,12 @@ class TextModel:
                 lr_decay=cfg.lr_decay,
                 patience=cfg.patience,
                 early_stopping=cfg.early_stopping,
+                arch=cfg.arch,
+                width=cfg.width,
+                blocks=cfg.blocks,
+                heads=cfg.heads,
+                max_len=cfg.max_tokens + 2,
+                warmup=cfg.warmup,
                 rng=rng,
                 progress=progress,
             )
@@ -205,6 +216,59 @@ class TextModel:
             fit_seconds=round(time.perf_counter() - start, 2),
         )
 
+    def _fit_pretrained(
+        self,
+        frame: pd.DataFrame,
+        schema: TableSchema,
+        texts: list[str],
+        originals: list[str],
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+        start: float,
+    ) -> None:
+        from ..generators.deep._torch import torch_session
+        from .config import check_pretrained_folder
+        from .pretrained import encode, finetune, load_pretrained
+
+        cfg = self._cfg
+        folder = check_pretrained_folder(str(cfg.pretrained))
+        progress.start("text-prepare", None)
+        self.guard_ = SpanGuard.build(texts, span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
+        self.encoder_ = ConditionEncoder().fit(frame, schema, self.column)
+        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        with torch_session(cfg.threads, seed=child_seed(rng)):
+            self.hf_model_, self.hf_tokenizer_ = load_pretrained(folder)
+            seqs = encode(self.hf_tokenizer_, self.encoder_.describe(codes), texts, cfg.max_tokens)
+            progress.end("text-prepare")
+            result = finetune(
+                self.hf_model_,
+                self.hf_tokenizer_,
+                seqs,
+                epochs=cfg.epochs,
+                batch_size=cfg.finetune_batch_size,
+                lr=cfg.finetune_lr,
+                deadline=start + 60.0 * cfg.max_minutes,
+                patience=cfg.patience,
+                early_stopping=cfg.early_stopping,
+                rng=rng,
+                progress=progress,
+            )
+        self.summary_.update(
+            pretrained={
+                "folder": folder.name,
+                "model_type": str(getattr(self.hf_model_.config, "model_type", "?")),
+                "parameters": int(sum(p.numel() for p in self.hf_model_.parameters())),
+            },
+            vocab_size=len(self.hf_tokenizer_),
+            conditioned_on=self.encoder_.names,
+            training=result.to_dict(),
+            fit_seconds=round(time.perf_counter() - start, 2),
+        )
+
+    @property
+    def _pretrained(self) -> bool:
+        return getattr(self, "hf_model_", None) is not None
+
     # -- sample -------------------------------------------------------------------------------------
     def sample(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
         """The column's texts for the generated rows ``frame`` (missing where the table made it missing)."""
@@ -215,6 +279,7 @@ class TextModel:
         from .lm import sample_texts
 
         cfg = self._cfg
+        pretrained = self._pretrained
         present = np.flatnonzero(col.notna().to_numpy())
         out = col.astype(object).copy()
         if len(present) == 0:
@@ -225,15 +290,19 @@ class TextModel:
         pending = np.arange(len(rows))
         with torch_session(cfg.threads):
             for _ in range(cfg.guard_tries):
-                ids = sample_texts(
-                    self.model_,
-                    codes[pending],
-                    max_tokens=cfg.max_tokens,
-                    temperature=cfg.temperature,
-                    top_p=cfg.top_p,
-                    seed=child_seed(rng),
-                )
-                drawn = [_clean(t) for t in self.tokenizer_.decode_batch(ids)]
+                seed = child_seed(rng)
+                if pretrained:
+                    drawn = [_clean(t) for t in self._generate_pretrained(codes[pending], seed)]
+                else:
+                    ids = sample_texts(
+                        self.model_,
+                        codes[pending],
+                        max_tokens=cfg.max_tokens,
+                        temperature=cfg.temperature,
+                        top_p=cfg.top_p,
+                        seed=seed,
+                    )
+                    drawn = [_clean(t) for t in self.tokenizer_.decode_batch(ids)]
                 bad = self.guard_.replays(drawn)
                 self.guard_counts_["drawn"] += len(drawn)
                 self.guard_counts_["rejected"] += int(bad.sum())
@@ -253,6 +322,32 @@ class TextModel:
         out.iloc[present] = texts
         return out.astype(col.dtype) if str(col.dtype) != "object" else out
 
+    def _generate_pretrained(self, codes: np.ndarray, seed: int) -> list[str]:
+        from ..generators.deep._torch import torch
+        from .pretrained import generate
+
+        cfg = self._cfg
+        with torch.random.fork_rng(devices=[]):  # transformers draws from torch's global generator
+            torch.manual_seed(seed)
+            return generate(
+                self.hf_model_,
+                self.hf_tokenizer_,
+                self.encoder_.describe(codes),
+                max_tokens=cfg.max_tokens,
+                temperature=cfg.temperature,
+                top_p=cfg.top_p,
+                batch=4 * cfg.finetune_batch_size,
+            )
+
+    def write_files(self, folder: Path, name: str) -> None:
+        """Before the manifest is written: a fine-tuned pre-trained model goes into ``folder/name`` (its
+        safetensors weights, config and tokenizer files); :meth:`get_state` then names the files."""
+        if not self._pretrained:
+            return
+        from .pretrained import export_model
+
+        self.saved_ = {"folder": name, **export_model(self.hf_model_, self.hf_tokenizer_, folder / name)}
+
     def guard_summary(self) -> dict[str, Any]:
         """Texts drawn, rejected by the guard (and the rate) and cut, since fit or load."""
         g: dict[str, Any] = dict(self.guard_counts_)
@@ -267,7 +362,12 @@ class TextModel:
             "status": self.status_,
             "summary": self.summary_,
         }
-        if self.status_ == "lm":
+        if self.status_ == "lm" and self._pretrained:
+            saved = getattr(self, "saved_", None)
+            if saved is None:
+                raise ModelFileError("a fine-tuned pre-trained text model is saved with the generator's save(path)")
+            state.update(guard=self.guard_.to_state(), encoder=self.encoder_.get_state(), pretrained=saved)
+        elif self.status_ == "lm":
             state.update(
                 tokenizer=self.tokenizer_.to_json(),
                 guard=self.guard_.to_state(),
@@ -277,13 +377,23 @@ class TextModel:
         return state
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any], schema: TableSchema) -> TextModel:
+    def from_state(cls, state: Mapping[str, Any], schema: TableSchema, folder: Path | None = None) -> TextModel:
+        """``folder``: the model folder (where a fine-tuned pre-trained model's files are)."""
         cfg = TextConfig.from_dict(state["config"])
         self = cls(column=str(state["column"]), config=cfg)
         self.status_ = str(state["status"])
         self.summary_ = dict(state["summary"])
         self.guard_counts_ = {"drawn": 0, "rejected": 0, "trimmed": 0}
-        if self.status_ == "lm":
+        if self.status_ == "lm" and "pretrained" in state:
+            from .pretrained import import_model
+
+            if folder is None:
+                raise ModelFileError("a fine-tuned pre-trained text model is loaded from its model folder")
+            self.saved_ = dict(state["pretrained"])
+            self.guard_ = SpanGuard.from_state(state["guard"])
+            self.encoder_ = ConditionEncoder.from_state(state["encoder"], schema)
+            self.hf_model_, self.hf_tokenizer_ = import_model(folder / str(self.saved_["folder"]), self.saved_)
+        elif self.status_ == "lm":
             from .lm import lm_from_weights
             from .tokenizer import SubwordTokenizer
 
@@ -300,5 +410,10 @@ class TextModel:
                 private=cfg.epsilon is not None,
                 layers=cfg.layers,
                 tie=cfg.tie,
+                arch=cfg.arch,
+                width=cfg.width,
+                blocks=cfg.blocks,
+                heads=cfg.heads,
+                max_len=cfg.max_tokens + 2,
             )
         return self

@@ -111,3 +111,22 @@ def test_two_layer_tied_model_with_lr_decay_learns_and_round_trips(tmp_path) -> 
     assert last.text_summary()["review"]["training"]["epochs_run"] == 15  # no early stop: every epoch, last weights
     with pytest.raises(ParameterError, match="lr_decay must be in"):
         gen.fit(corpus(), text=TextConfig(lr_decay=0.0))
+
+
+def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
+    from dataclasses import replace
+
+    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10)
+    gen = create_generator("gaussian_copula", random_state=0).fit(corpus(), text=cfg)
+    assert type(gen.text_models_["review"].model_).__name__ == "CondTransformer"
+    out = gen.sample(200, random_state=1)
+    good, bad = out[out["label"] == "good"]["review"], out[out["label"] == "bad"]["review"]
+    assert share(good, ("love", "great", "happy")) > 0.8 and share(bad, ("awful", "terrible", "broke")) > 0.8
+    a = gen.sample(30, random_state=2)
+    pd.testing.assert_frame_equal(a, gen.sample(30, random_state=2))
+    gen.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").sample(30, random_state=2), a)
+    with pytest.raises(ParameterError, match="width \\(30\\) must be a multiple of heads \\(4\\)"):
+        gen.fit(corpus(), text=TextConfig(arch="transformer", width=30, heads=4))
+    with pytest.raises(ParameterError, match="arch must be 'gru' or 'transformer'"):
+        gen.fit(corpus(), text=TextConfig(arch="lstm"))
