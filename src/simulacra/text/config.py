@@ -77,6 +77,8 @@ class TextConfig:
     """Transformer only: attention heads per block."""
     warmup: int = 0
     """Steps of linear learning-rate warm-up (0: none)."""
+    schedule: str = "constant"
+    """``"cosine"``: the learning rate falls along a cosine to a tenth of ``lr`` over ``max_minutes``."""
     lr_decay: float = 1.0
     """Factor on the learning rate after an epoch without a better validation loss (1: constant)."""
     patience: int = 2
@@ -136,6 +138,8 @@ class TextConfig:
             problems.append(f"arch must be 'gru' or 'transformer', got {self.arch!r}")
         if isinstance(self.width, int) and isinstance(self.heads, int) and self.heads > 0 and self.width % self.heads:
             problems.append(f"width ({self.width}) must be a multiple of heads ({self.heads})")
+        if self.schedule not in ("constant", "cosine"):
+            problems.append(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
         if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or self.warmup < 0:
             problems.append(f"warmup must be a non-negative integer, got {self.warmup!r}")
         if self.arch == "transformer" and self.epsilon is not None:

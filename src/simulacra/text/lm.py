@@ -11,6 +11,8 @@ distribution is learned, not imposed.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,10 +127,12 @@ def train_lm(
     heads: int = 4,
     max_len: int = 130,
     warmup: int = 0,
+    schedule: str = "constant",
 ) -> tuple[CondGRU | CondTransformer, TrainResult]:
     """Fit a :class:`CondGRU` (``arch="gru"``) or a :class:`~simulacra.text.transformer.CondTransformer`
     (``"transformer"``) on token-id sequences (without BOS/EOS) and their condition codes. ``warmup``: steps
-    of linear learning-rate warm-up."""
+    of linear learning-rate warm-up; ``schedule="cosine"``: the rate follows a cosine from ``lr`` down to
+    a tenth of it over the time to ``deadline`` (the training budget), so the last epochs take small steps."""
     seqs = [[_BOS, *s, _EOS] for s in ids]
     n = len(seqs)
     perm = rng.permutation(n)
@@ -151,6 +155,7 @@ def train_lm(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     rate = [lr]  # the current rate (lowered by lr_decay); warm-up scales it over the first steps
     steps = [0]
+    began = time.perf_counter()
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
     batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
@@ -160,9 +165,13 @@ def train_lm(
         total, count = 0.0, 0
         for b in rng.permutation(len(batches)):
             x, c = batches[b]
-            if warmup and steps[0] <= warmup:
+            factor = min(1.0, (steps[0] + 1) / warmup) if warmup else 1.0
+            if schedule == "cosine" and deadline is not None:
+                done = min(1.0, (time.perf_counter() - began) / max(deadline - began, 1e-9))
+                factor *= 0.1 + 0.45 * (1.0 + math.cos(math.pi * done))
+            if factor != 1.0 or steps[0] == warmup:
                 for group in opt.param_groups:
-                    group["lr"] = rate[0] * min(1.0, (steps[0] + 1) / warmup)
+                    group["lr"] = rate[0] * factor
             steps[0] += 1
             logits = model(x[:, :-1], c)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))

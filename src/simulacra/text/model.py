@@ -204,6 +204,7 @@ class TextModel:
                 heads=cfg.heads,
                 max_len=cfg.max_tokens + 2,
                 warmup=cfg.warmup,
+                schedule=cfg.schedule,
                 rng=rng,
                 progress=progress,
             )

@@ -89,6 +89,11 @@ def load_pretrained(folder: Path, *, where: str = "pre-trained text model") -> t
         )
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
+    if _positions(model) < 2 * _MAX_PREFIX:
+        raise ParameterError(
+            f"{where} '{folder}' reads at most {_positions(model)} positions; the row's condition line alone may "
+            f"take {_MAX_PREFIX}: give a model with a context of at least {2 * _MAX_PREFIX}"
+        )
     return model, tok
 
 

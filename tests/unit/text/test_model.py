@@ -116,7 +116,7 @@ def test_two_layer_tied_model_with_lr_decay_learns_and_round_trips(tmp_path) -> 
 def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
     from dataclasses import replace
 
-    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10)
+    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10, schedule="cosine")
     gen = create_generator("gaussian_copula", random_state=0).fit(corpus(), text=cfg)
     assert type(gen.text_models_["review"].model_).__name__ == "CondTransformer"
     out = gen.sample(200, random_state=1)
@@ -130,3 +130,5 @@ def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
         gen.fit(corpus(), text=TextConfig(arch="transformer", width=30, heads=4))
     with pytest.raises(ParameterError, match="arch must be 'gru' or 'transformer'"):
         gen.fit(corpus(), text=TextConfig(arch="lstm"))
+    with pytest.raises(ParameterError, match="schedule must be 'constant' or 'cosine'"):
+        gen.fit(corpus(), text=TextConfig(schedule="linear"))
