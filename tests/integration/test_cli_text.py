@@ -72,7 +72,8 @@ def test_sample_from_the_saved_model_uses_the_language_model(run_out, tmp_path: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm, placeholder or the path of a local pre-trained"),
+        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm, transformer, placeholder or the path of a local"),
+        (("--text-model", "transformer", "--text-epsilon", "1"), "cannot go with --text-model transformer"),
         (("--text-model", "./no-such-model"), "no-such-model' does not exist; give a local folder"),
         (("--text-minutes", "0"), "--text-minutes 0.0; give a positive number"),
         (("--generator", "mst", "--text-model", "lm"), "not differentially private"),

@@ -70,7 +70,8 @@ TextModelOpt = Annotated[
     str | None,
     typer.Option(
         "--text-model",
-        help="Free-text columns: lm (a language model conditioned on the row; the default), placeholder "
+        help="Free-text columns: lm (a GRU language model conditioned on the row; the default), transformer (a "
+        "small causal transformer instead, see docs/text.md), placeholder "
         "(common words, the table model's word count), or the path of a local pre-trained model folder in the "
         "Hugging Face format to fine-tune (needs `pip install transformers`; nothing is downloaded). "
         "Differentially private generators use placeholder.",
@@ -362,10 +363,11 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
     dp = getattr(gen, "epsilon", None) is not None
     choice = text_model or ("placeholder" if dp and epsilon is None else "lm")
     folder = None
-    if choice not in ("lm", "placeholder"):
+    if choice not in ("lm", "transformer", "placeholder"):
         if not Path(choice).expanduser().exists() and not any(sep in choice for sep in ("/", "\\", ".")):
             raise ParameterError(
-                f"--text-model {choice!r}; choose lm, placeholder or the path of a local pre-trained model folder "
+                f"--text-model {choice!r}; choose lm, transformer, placeholder or the path of a local pre-trained "
+                "model folder "
                 "(Hugging Face format: config.json, weights, tokenizer files); models are never downloaded"
             )
         folder, choice = choice, "lm"
@@ -375,9 +377,11 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
             "pre-trained model is not differentially private and would void the privacy guarantee; use "
             "--text-model placeholder, or lm with --text-epsilon"
         )
-    if choice == "lm" and dp and epsilon is None:
+    if choice == "transformer" and epsilon is not None:
+        raise ParameterError("--text-epsilon trains the GRU by DP-SGD; it cannot go with --text-model transformer")
+    if choice in ("lm", "transformer") and dp and epsilon is None:
         raise ParameterError(
-            f"--text-model lm with the differentially private generator {generator!r}: the language model is not "
+            f"--text-model {choice} with the differentially private generator {generator!r}: the language model is not "
             "differentially private and would void the privacy guarantee; give it a budget of its own "
             "(--text-epsilon) or use --text-model placeholder"
         )
@@ -403,7 +407,7 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
         settings["epsilon"] = float(epsilon)
     if folder is not None:
         settings["pretrained"] = str(Path(folder).expanduser().resolve())
-    config = TextConfig(**settings)
+    config = TextConfig.transformer(**settings) if choice == "transformer" else TextConfig(**settings)
     config.check()  # a missing or foreign folder, or transformers not installed: one error before any fitting
     return config
 

@@ -87,11 +87,15 @@ class TextConfig:
     """False: train for ``epochs`` or ``max_minutes`` and keep the last weights, not the best on validation
     (a closer fit to the training texts; the memorisation guard still rejects replayed spans)."""
     batch_size: int = 64
-    lr: float = 3e-3
+    lr: float | None = None
+    """Adam's learning rate; None: 3e-3 for the GRU, 1e-3 for the transformer."""
     max_tokens: int = 128
     """Subwords per text at most; longer texts are cut in training and in sampling."""
     temperature: float = 0.9
     top_p: float = 0.95
+    rerank: int = 1
+    """Texts drawn per row, keeping the one the model finds most likely (mean log-probability per subword);
+    1: no reranking. Sampling takes ``rerank`` times as long."""
     guard_span: int = 8
     """Words in a span that, found in at most ``guard_max_records`` training records, rejects a text."""
     guard_max_records: int = 1
@@ -115,6 +119,27 @@ class TextConfig:
     max_grad_norm: float = 1.0
     """DP-SGD's per-example clipping norm."""
 
+    @classmethod
+    def transformer(cls, **overrides: Any) -> TextConfig:
+        """The transformer recipe measured in docs/text.md: ``arch="transformer"`` (192 wide, 3 blocks, 4
+        heads), lr 1e-3 with 200 warm-up steps and a cosine to the time budget, no dropout, trained to the
+        budget keeping the last weights. ``overrides``: any other setting."""
+        recipe: dict[str, Any] = {
+            "arch": "transformer",
+            "warmup": 200,
+            "schedule": "cosine",
+            "dropout": 0.0,
+            "early_stopping": False,
+        }
+        return cls(**{**recipe, **overrides})
+
+    @property
+    def learning_rate(self) -> float:
+        """``lr``, or the architecture's default."""
+        if self.lr is not None:
+            return float(self.lr)
+        return 1e-3 if self.arch == "transformer" and self.epsilon is None else 3e-3
+
     def check(self) -> None:
         problems = []
         positive = (
@@ -129,6 +154,8 @@ class TextConfig:
             "width",
             "blocks",
             "heads",
+            "finetune_batch_size",
+            "rerank",
         )
         for name in (*positive, "layers", "patience"):
             v = getattr(self, name)
@@ -151,6 +178,10 @@ class TextConfig:
                 problems.append("a pre-trained model is fine-tuned without DP: it cannot go with epsilon")
             if not self.finetune_lr > 0:
                 problems.append(f"finetune_lr must be positive, got {self.finetune_lr!r}")
+        if self.lr is not None and (
+            isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not self.lr > 0
+        ):
+            problems.append(f"lr must be a positive number or None, got {self.lr!r}")
         if not self.max_minutes > 0:
             problems.append(f"max_minutes must be positive, got {self.max_minutes!r}")
         if not 0 <= self.dropout < 1:

@@ -254,10 +254,16 @@ def sample_texts(
     top_p: float,
     seed: int,
     batch: int = 1024,
+    rerank: int = 1,
 ) -> list[list[int]]:
-    """Token ids (without BOS/EOS) of one text per row of ``codes``."""
+    """Token ids (without BOS/EOS) of one text per row of ``codes``. ``rerank`` > 1: that many texts are
+    drawn per row and the one the model finds most likely (highest mean log-probability per subword, end
+    of text included, at temperature 1) is kept."""
     gen = torch.Generator().manual_seed(seed)
     out: list[list[int]] = []
+    scores: list[float] = []
+    if rerank > 1:
+        codes = np.repeat(codes, rerank, axis=0)
     model.eval()
     with torch.no_grad():
         for s in range(0, len(codes), batch):
@@ -268,6 +274,8 @@ def sample_texts(
             tok = torch.full((m,), _BOS, dtype=torch.long)
             alive = torch.arange(m)
             rows = torch.full((m, max_tokens), _EOS, dtype=torch.long)
+            logp = torch.zeros(m, dtype=torch.float64)
+            steps = torch.zeros(m, dtype=torch.float64)
             for t in range(max_tokens):
                 if isinstance(model, CondGRU):
                     inp = torch.cat([model.tok(tok), c_all[alive]], dim=-1).unsqueeze(1)
@@ -275,12 +283,14 @@ def sample_texts(
                     logits = model.logits(o[:, 0])
                 else:
                     logits, h = model.step(tok, c_all[alive], h, t)
-                logits = logits / max(temperature, 1e-6)
                 logits[:, _PAD] = float("-inf")
                 logits[:, _BOS] = float("-inf")
-                probs = _top_p(torch.softmax(logits, dim=-1), top_p)
+                probs = _top_p(torch.softmax(logits / max(temperature, 1e-6), dim=-1), top_p)
                 tok = torch.multinomial(probs, 1, generator=gen)[:, 0]
                 rows[alive, t] = tok
+                if rerank > 1:
+                    logp[alive] += torch.log_softmax(logits, dim=-1).gather(1, tok[:, None])[:, 0].double()
+                    steps[alive] += 1
                 keep = tok != _EOS
                 if not bool(keep.any()):
                     break
@@ -293,6 +303,10 @@ def sample_texts(
                         break
                     ids.append(v)
                 out.append(ids)
+            scores.extend((logp / steps.clamp(min=1)).tolist())
+    if rerank > 1:
+        best = np.asarray(scores).reshape(-1, rerank).argmax(axis=1)
+        out = [out[i * rerank + int(j)] for i, j in enumerate(best)]
     return out
 
 

@@ -140,7 +140,7 @@ class TextModel:
                 hidden=cfg.hidden,
                 epochs=cfg.epochs,
                 batch_size=cfg.batch_size,
-                lr=cfg.lr,
+                lr=cfg.learning_rate,
                 max_grad_norm=cfg.max_grad_norm,
                 ledger=ledger,
                 deadline=start + 60.0 * cfg.max_minutes,
@@ -190,7 +190,7 @@ class TextModel:
                 hidden=cfg.hidden,
                 epochs=cfg.epochs,
                 batch_size=cfg.batch_size,
-                lr=cfg.lr,
+                lr=cfg.learning_rate,
                 deadline=deadline,
                 dropout=cfg.dropout,
                 layers=cfg.layers,
@@ -250,7 +250,7 @@ class TextModel:
                 lr=cfg.finetune_lr,
                 deadline=start + 60.0 * cfg.max_minutes,
                 patience=cfg.patience,
-                early_stopping=cfg.early_stopping,
+                early_stopping=True,  # a pre-trained model over-fits fast: keep its best weights on validation
                 rng=rng,
                 progress=progress,
             )
@@ -302,6 +302,7 @@ class TextModel:
                         temperature=cfg.temperature,
                         top_p=cfg.top_p,
                         seed=seed,
+                        rerank=cfg.rerank,
                     )
                     drawn = [_clean(t) for t in self.tokenizer_.decode_batch(ids)]
                 bad = self.guard_.replays(drawn)

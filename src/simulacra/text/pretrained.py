@@ -241,7 +241,7 @@ def generate(
     )
     out: list[str] = []
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), _offline():
         for s in range(0, len(heads), batch):
             part = heads[s : s + batch]
             width = max(len(h) for h in part)

@@ -116,7 +116,7 @@ def test_two_layer_tied_model_with_lr_decay_learns_and_round_trips(tmp_path) -> 
 def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
     from dataclasses import replace
 
-    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10, schedule="cosine")
+    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10, schedule="cosine", rerank=2)
     gen = create_generator("gaussian_copula", random_state=0).fit(corpus(), text=cfg)
     assert type(gen.text_models_["review"].model_).__name__ == "CondTransformer"
     out = gen.sample(200, random_state=1)
@@ -128,6 +128,14 @@ def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
     pd.testing.assert_frame_equal(load(tmp_path / "m").sample(30, random_state=2), a)
     with pytest.raises(ParameterError, match="width \\(30\\) must be a multiple of heads \\(4\\)"):
         gen.fit(corpus(), text=TextConfig(arch="transformer", width=30, heads=4))
+    recipe = TextConfig.transformer(max_minutes=2.0)
+    assert (recipe.arch, recipe.learning_rate, recipe.schedule, recipe.max_minutes) == (
+        "transformer",
+        1e-3,
+        "cosine",
+        2.0,
+    )
+    assert TextConfig().learning_rate == 3e-3
     with pytest.raises(ParameterError, match="arch must be 'gru' or 'transformer'"):
         gen.fit(corpus(), text=TextConfig(arch="lstm"))
     with pytest.raises(ParameterError, match="schedule must be 'constant' or 'cosine'"):
