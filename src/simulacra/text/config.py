@@ -85,7 +85,8 @@ class TextConfig:
     """Epochs without a better validation loss before training stops."""
     early_stopping: bool = True
     """False: train for ``epochs`` or ``max_minutes`` and keep the last weights, not the best on validation
-    (a closer fit to the training texts; the memorisation guard still rejects replayed spans)."""
+    (a closer fit to the training texts; the memorisation guard still rejects replayed spans). A
+    ``pretrained`` model always keeps its best weights."""
     batch_size: int = 64
     lr: float | None = None
     """Adam's learning rate; None: 3e-3 for the GRU, 1e-3 for the transformer."""
