@@ -12,7 +12,9 @@ splits it), each model fitted on the train part in its own process (``--threads`
 seconds include preprocessing), ``len(train)`` rows sampled, and every table scored against the holdout:
 
 - shape / trend error: 100 * (1 - score) of SDMetrics 0.32's Column Shapes and Column Pair Trends (strong
-  pairs, SDMetrics' default thresholds; and all pairs) against the holdout, as in peer-baseline.md;
+  pairs, SDMetrics' default thresholds; and all pairs) against the holdout, as in peer-baseline.md; and the
+  all-pairs error with both tables' numeric columns binned at the holdout's edges (``trend_err_all_shared``:
+  the report bins each table over its own range, see ``_sdmetrics_score.py``);
 - TSTR ROC AUC: HistGradientBoostingClassifier (native categoricals, random_state 0) trained on the table,
   tested on the holdout's target;
 - detection AUC: simulacra's Detection metric (5-fold C2ST) of the table against the train part;
@@ -296,6 +298,9 @@ def bench(args: argparse.Namespace, ds: Dataset) -> pd.DataFrame:
                 "shape_err": 100 * (1 - s["column_shapes"]) if s else None,
                 "trend_err": 100 * (1 - s["pair_trends_strong"]) if s else None,
                 "trend_err_all": 100 * (1 - s["pair_trends_all"]) if s else None,
+                "trend_err_all_shared": 100 * (1 - s["pair_trends_all_shared_bins"])
+                if s and s.get("pair_trends_all_shared_bins") is not None
+                else None,
                 "tstr_auc": tstr_auc(table, hold_t, ds),
                 "detection_auc": detection_auc(table if name != "real" else hold_t, train_t),
                 "dcr_share": dcr_share(table if name != "real" else hold_t, train_t, hold_t, ds)

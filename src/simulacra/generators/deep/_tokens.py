@@ -10,7 +10,11 @@
   its own). Within its bin a token decodes to a *common* value (one held by at least ``rare_count``
   training rows: round amounts, ages, counts) at that value's rate in the bin, otherwise by inverse-CDF
   interpolation through ``_FINE`` + 1 quantiles of the bin's other values, so values held by fewer than
-  ``rare_count`` rows are never replayed, only spread smoothly within the bin.
+  ``rare_count`` rows are never replayed, only spread smoothly within the bin. The two exceptions are the
+  column's minimum and maximum, which the schema states anyway: they come back at their training rate
+  within the first and last bin, so a synthetic column spans the same range as a real sample of its size
+  (interpolation alone almost never reaches the end points, and a report that bins each table over its
+  own range, as SDMetrics' Column Pair Trends does, then compares different bins).
 
 >>> tok = Tokenizer(max_bins=128, rare_count=5).fit(data, columns)
 >>> tokens = tok.encode(data)          # int64 (n, columns)
@@ -98,11 +102,17 @@ class Tokenizer:
         atom_rows = np.bincount(atom_token, weights=atom_counts, minlength=nb)
         rest = ~np.isin(x, atoms)
         table = np.zeros((nb, _FINE + 1))
+        ends = np.zeros(2)  # chance that a first-bin / last-bin value is the column's minimum / maximum itself
         for b in range(nb):
             inside = x[(token == b) & rest]
             if len(inside):
                 table[b] = np.quantile(inside, np.linspace(0, 1, _FINE + 1))
+                if b == 0:
+                    ends[0] = np.count_nonzero(inside == table[b, 0]) / len(inside)
+                if b == nb - 1:
+                    ends[1] = np.count_nonzero(inside == table[b, -1]) / len(inside)
         return {
+            "ends": ends,
             "edges": edges,
             "table": table,
             "atoms": atoms,
@@ -145,6 +155,14 @@ class Tokenizer:
         rows = np.arange(len(tokens))
         lo, hi = table[rows, k], table[rows, k + 1]
         out = lo + (u - k) * (hi - lo)
+        ends = state.get("ends")
+        if ends is not None:  # the extremes come back at their training rate (models saved before: never)
+            last = len(state["table"]) - 1
+            table_all = state["table"]
+            for b, p, value in ((0, ends[0], table_all[0, 0]), (last, ends[1], table_all[-1, -1])):
+                at = np.flatnonzero(tokens == b)
+                if p > 0 and len(at):
+                    out[at[rng.random(len(at)) < p]] = value
         pick = rng.random(len(tokens)) < state["atom_share"][tokens]
         if pick.any():
             # an atom of the bin, by its training count: cumulative counts between the bin's first and last atom
