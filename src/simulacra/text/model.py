@@ -157,6 +157,21 @@ class TextModel:
             fit_seconds=round(time.perf_counter() - start, 2),
         )
 
+    def _guard_and_conditions(
+        self,
+        frame: pd.DataFrame,
+        schema: TableSchema,
+        texts: list[str],
+        originals: list[str],
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Build the memorisation guard over the (scrubbed) texts and the row-condition encoder; return each
+        training row's condition codes (the non-private fits; DP uses public bins and an empty guard)."""
+        cfg = self._cfg
+        self.guard_ = SpanGuard.build(texts, span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
+        self.encoder_ = ConditionEncoder().fit(frame, schema, self.column)
+        return self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+
     def _fit_lm(
         self,
         frame: pd.DataFrame,
@@ -174,9 +189,7 @@ class TextModel:
         cfg = self._cfg
         progress.start("text-prepare", None)
         self.tokenizer_ = SubwordTokenizer.train(texts, vocab_size=cfg.vocab_size)
-        self.guard_ = SpanGuard.build(texts, span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
-        self.encoder_ = ConditionEncoder().fit(frame, schema, self.column)
-        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        codes = self._guard_and_conditions(frame, schema, texts, originals, rng)
         ids = [s[: cfg.max_tokens] for s in self.tokenizer_.encode_batch(texts)]
         progress.end("text-prepare")
         deadline = start + 60.0 * cfg.max_minutes
@@ -234,9 +247,7 @@ class TextModel:
         cfg = self._cfg
         folder = check_pretrained_folder(str(cfg.pretrained))
         progress.start("text-prepare", None)
-        self.guard_ = SpanGuard.build(texts, span=cfg.guard_span, max_records=cfg.guard_max_records, rng=rng)
-        self.encoder_ = ConditionEncoder().fit(frame, schema, self.column)
-        codes = self.encoder_.codes(frame, word_counts(pd.Series(originals)))
+        codes = self._guard_and_conditions(frame, schema, texts, originals, rng)
         with torch_session(cfg.threads, seed=child_seed(rng)):
             self.hf_model_, self.hf_tokenizer_ = load_pretrained(folder)
             seqs = encode(self.hf_tokenizer_, self.encoder_.describe(codes), texts, cfg.max_tokens)

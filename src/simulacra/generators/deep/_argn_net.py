@@ -32,7 +32,7 @@ class ARGNNet(nn.Module):
         super().__init__()
         c, e, h = len(cardinalities), int(embedding_dim), int(hidden)
         k = max(cardinalities)
-        self.n_columns, self.width = c, k
+        self.n_columns = c
         self.cardinalities = [int(v) for v in cardinalities]
         offsets = np.concatenate([[0], np.cumsum(cardinalities)[:-1]]).astype(np.int64)
         self.register_buffer("offsets", torch.from_numpy(offsets), persistent=False)
