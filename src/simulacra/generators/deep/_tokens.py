@@ -10,11 +10,12 @@
   its own). Within its bin a token decodes to a *common* value (one held by at least ``rare_count``
   training rows: round amounts, ages, counts) at that value's rate in the bin, otherwise by inverse-CDF
   interpolation through ``_FINE`` + 1 quantiles of the bin's other values, so values held by fewer than
-  ``rare_count`` rows are never replayed, only spread smoothly within the bin. The two exceptions are the
-  column's minimum and maximum, which the schema states anyway: they come back at their training rate
-  within the first and last bin, so a synthetic column spans the same range as a real sample of its size
-  (interpolation alone almost never reaches the end points, and a report that bins each table over its
-  own range, as SDMetrics' Column Pair Trends does, then compares different bins).
+  ``rare_count`` rows are never replayed, only spread smoothly within the bin. The extremes too
+  (``protect_extremes``, the default): before binning, the ``rare_count - 1`` smallest and largest values
+  are pulled in to the ``rare_count``-th smallest / largest, which are then common values, so the output
+  never goes beyond what ``rare_count`` training rows reach (an outlier identifies its person). Without
+  it, the column's own minimum and maximum come back at their training rate within the first and last
+  bin (interpolation alone almost never reaches them).
 
 >>> tok = Tokenizer(max_bins=128, rare_count=5).fit(data, columns)
 >>> tokens = tok.encode(data)          # int64 (n, columns)
@@ -39,9 +40,10 @@ _ROWS_PER_BIN = 40  # small tables get fewer, better-trained bins
 class Tokenizer:
     """Map model columns to tokens and back."""
 
-    def __init__(self, max_bins: int = 128, rare_count: int = 5) -> None:
+    def __init__(self, max_bins: int = 128, rare_count: int = 5, protect_extremes: bool = True) -> None:
         self.max_bins = max_bins
         self.rare_count = rare_count
+        self.protect_extremes = protect_extremes
 
     # -- fit ----------------------------------------------------------------------------------
     def fit(self, data: Mapping[str, np.ndarray], columns: list[ModelColumn]) -> Tokenizer:
@@ -80,6 +82,12 @@ class Tokenizer:
 
     def _fit_continuous(self, x: np.ndarray) -> dict[str, np.ndarray]:
         n = len(x)
+        k = self.rare_count
+        if self.protect_extremes and n >= 4 * k:
+            # the k-1 smallest and largest values are one person's each: they are pulled in to the k-th
+            # smallest / largest value, which then is held by k rows (a common value like any other)
+            ordered = np.sort(x)
+            x = np.clip(x, ordered[k - 1], ordered[n - k])
         bins = max(1, min(self.max_bins, n // _ROWS_PER_BIN))
         edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])) if bins > 1 else np.zeros(0)
         if bins > 1:
@@ -107,9 +115,9 @@ class Tokenizer:
             inside = x[(token == b) & rest]
             if len(inside):
                 table[b] = np.quantile(inside, np.linspace(0, 1, _FINE + 1))
-                if b == 0:
+                if b == 0 and not self.protect_extremes:
                     ends[0] = np.count_nonzero(inside == table[b, 0]) / len(inside)
-                if b == nb - 1:
+                if b == nb - 1 and not self.protect_extremes:
                     ends[1] = np.count_nonzero(inside == table[b, -1]) / len(inside)
         return {
             "ends": ends,
@@ -183,12 +191,17 @@ class Tokenizer:
         return {
             "max_bins": self.max_bins,
             "rare_count": self.rare_count,
+            "protect_extremes": self.protect_extremes,
             "columns": {c.name: dict(s) for c, s in zip(self.columns, self.states, strict=True)},
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], columns: list[ModelColumn]) -> Tokenizer:
-        tok = cls(max_bins=int(state["max_bins"]), rare_count=int(state["rare_count"]))
+        tok = cls(
+            max_bins=int(state["max_bins"]),
+            rare_count=int(state["rare_count"]),
+            protect_extremes=bool(state.get("protect_extremes", False)),  # models saved before it: off
+        )
         tok.columns = columns
         tok.states = [{k: np.asarray(v) for k, v in state["columns"][c.name].items()} for c in columns]
         return tok

@@ -78,6 +78,11 @@ class ARGNGenerator(Generator):
     max_bins : most quantile bins (tokens) of a numeric column.
     rare_count : categories with fewer training rows share a protected rare token; every numeric bin holds
         at least this many rows.
+    protect_extremes : a numeric column's ``rare_count - 1`` smallest and largest training values are pulled
+        in to the ``rare_count``-th smallest / largest before binning, so no value of the output lies beyond
+        values that at least ``rare_count`` training rows reach (an outlier, such as the one highest income,
+        identifies its person). ``False``: the column's own minimum and maximum come back at their training
+        rate.
     random_order : share of training rows seen in a random column order (0: fixed order only, fastest to
         learn; conditioning on a column late in the table order is then approximate).
     early_stopping : keep a validation split (tables of 500+ rows) and stop when its loss has not improved for
@@ -112,6 +117,7 @@ class ARGNGenerator(Generator):
         weight_decay: float = 1e-5,
         max_bins: int = 128,
         rare_count: int = 5,
+        protect_extremes: bool = True,
         random_order: float = 0.5,
         early_stopping: bool = True,
         patience: int = 4,
@@ -132,6 +138,7 @@ class ARGNGenerator(Generator):
         self.weight_decay = weight_decay
         self.max_bins = max_bins
         self.rare_count = rare_count
+        self.protect_extremes = protect_extremes
         self.random_order = random_order
         self.early_stopping = early_stopping
         self.patience = patience
@@ -162,7 +169,7 @@ class ARGNGenerator(Generator):
         for key, low in (("max_bins", 2), ("rare_count", 1), ("patience", 1)):
             int_at_least(key, low)
         number_in("dropout", 0.0, 0.9, "a number in [0, 0.9]")
-        for key in ("calibrate", "quasi_random"):
+        for key in ("calibrate", "quasi_random", "protect_extremes"):
             if not isinstance(getattr(self, key), (bool, np.bool_)):
                 problems.append(f"{key}={getattr(self, key)!r}; use True or False")
         number_in("random_order", 0.0, 1.0, "a share in [0, 1]")
@@ -187,7 +194,9 @@ class ARGNGenerator(Generator):
         data = {c.name: model[c.name].to_numpy() for c in columns}
         n = len(model)
         progress.start("tokenize", None)
-        self.tokenizer_ = Tokenizer(max_bins=int(self.max_bins), rare_count=int(self.rare_count)).fit(data, columns)
+        self.tokenizer_ = Tokenizer(
+            max_bins=int(self.max_bins), rare_count=int(self.rare_count), protect_extremes=bool(self.protect_extremes)
+        ).fit(data, columns)
         tokens = self.tokenizer_.encode(data)
         shares = [np.bincount(tokens[:, j], minlength=k) / n for j, k in enumerate(self.tokenizer_.cardinalities)]
         progress.end("tokenize")

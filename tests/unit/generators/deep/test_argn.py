@@ -61,13 +61,39 @@ def test_tokenizer_round_trip_and_rare_protection() -> None:
     assert counts[counts > 0].min() >= 5  # every numeric bin holds at least rare_count rows
 
 
-def test_tokenizer_reaches_the_column_range_at_its_training_rate() -> None:
-    """The column's minimum and maximum (stated by the schema anyway) come back at the rate they hold in
-    their bin, so a sample spans the real range; the other tail values stay interpolated, never replayed."""
+def test_tokenizer_protects_the_extremes_by_default() -> None:
+    """The rare_count - 1 smallest and largest values are pulled in to the rare_count-th: no output value
+    lies beyond what 5 training rows reach, the outliers never come back, the k-th value does at its rate."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 1, 1992), [-9.0, -8.0, -7.5, -7.0, 10.0, 11.0, 11.5, 12.0]])
+    col = [ModelColumn("x", ModelColumnType.CONTINUOUS, source="x")]
+    tok = Tokenizer(max_bins=20, rare_count=5).fit({"x": x}, col)
+    ordered = np.sort(x)
+    lo, hi = ordered[4], ordered[-5]  # the 5th smallest / largest
+    tokens = tok.encode({"x": x})
+    backs = np.concatenate([tok.decode(tokens, np.random.default_rng(s))["x"] for s in range(20)])
+    assert backs.min() == lo and backs.max() == hi
+    assert not np.isin([-9.0, -8.0, -7.5, -7.0, 10.0, 11.0, 11.5, 12.0], backs).any()
+    assert np.mean(backs == hi) == pytest.approx(5 / len(x), rel=0.3)  # the 5th largest: 5 rows' worth
+    # the state says so, and a reloaded tokenizer decodes the same
+    state = tok.get_state()
+    assert state["protect_extremes"] is True
+    again = Tokenizer.from_state(state, col)
+    assert np.array_equal(
+        again.decode(tokens, np.random.default_rng(3))["x"], tok.decode(tokens, np.random.default_rng(3))["x"]
+    )
+    # a tiny column (under 4 x rare_count rows) is left as it is
+    small = Tokenizer(max_bins=4, rare_count=5).fit({"x": x[:19]}, col)
+    assert small.decode(small.encode({"x": x[:19]}), rng)["x"].max() <= x[:19].max()
+
+
+def test_tokenizer_reaches_the_column_range_without_protection() -> None:
+    """protect_extremes=False: the column's minimum and maximum come back at the rate they hold in their
+    bin, so a sample spans the real range; the other tail values stay interpolated, never replayed."""
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(0, 1, 1998), [-9.0, 12.0]])  # one outlier at each end
     col = [ModelColumn("x", ModelColumnType.CONTINUOUS, source="x")]
-    tok = Tokenizer(max_bins=20, rare_count=5).fit({"x": x}, col)
+    tok = Tokenizer(max_bins=20, rare_count=5, protect_extremes=False).fit({"x": x}, col)
     tokens = tok.encode({"x": x})
     last = tok.cardinalities[0] - 1
     in_last = int(np.sum(tokens[:, 0] == last))
@@ -186,10 +212,12 @@ def test_unfitted_and_bad_parameters() -> None:
     gen = simulacra.create_generator("argn")
     with pytest.raises(NotFittedError):
         gen.sample(5, conditions={"a": 1})
-    bad = simulacra.create_generator("argn", epochs=0, random_order=2.0, max_bins=1, dropout="x", quasi_random="y")
+    bad = simulacra.create_generator(
+        "argn", epochs=0, random_order=2.0, max_bins=1, dropout="x", quasi_random="y", protect_extremes=1
+    )
     with pytest.raises(ParameterError) as err:
         bad.fit(_table(100))
-    for key in ("epochs", "random_order", "max_bins", "dropout", "quasi_random"):
+    for key in ("epochs", "random_order", "max_bins", "dropout", "quasi_random", "protect_extremes"):
         assert key in str(err.value)
 
 
