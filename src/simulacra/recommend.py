@@ -65,9 +65,9 @@ DEEP_ADULT = Evidence(
 )
 ARGN_ADULT = Evidence(
     "benchmarks/argn_vs_tabularargn.py (docs/argn.md)",
-    "on Adult, argn shape error 1.09, strong-pair trend error 2.05, TSTR AUC 0.913 in 54 s on one thread (the real "
+    "on Adult, argn shape error 1.09, strong-pair trend error 2.06, TSTR AUC 0.913 in 56 s on one thread (the real "
     "data's floor: 0.98 / 1.77 / 0.926); ahead of mostlyai-engine's TabularARGN on Adult, credit_default and "
-    "online_shoppers, in less time (Adult: 0.77x)",
+    "online_shoppers, in less time (Adult: 0.79x)",
 )
 AUTO_SELECT = Evidence(
     "benchmarks/auto_select.py (docs/choosing.md)",
