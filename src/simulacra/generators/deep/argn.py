@@ -281,7 +281,7 @@ class ARGNGenerator(Generator):
                 restore=lambda w: load_weights(self.net_, w),
             )
             self.net_.eval()
-            gaps = self._calibrate(shares, n, rng, progress) if self.calibrate else []
+            gaps = self._calibrate(shares, n, rng, progress, deadline) if self.calibrate else []
         self.training_ = {
             **result.to_dict(),
             "threads": self.threads_,
@@ -291,19 +291,31 @@ class ARGNGenerator(Generator):
         }
 
     def _calibrate(
-        self, shares: list[np.ndarray], n: int, rng: np.random.Generator, progress: ProgressCallback
+        self,
+        shares: list[np.ndarray],
+        n: int,
+        rng: np.random.Generator,
+        progress: ProgressCallback,
+        deadline: float | None = None,
     ) -> list[float]:
         """Shift the output biases so unconditional samples keep the training token shares; returns the mean
         total-variation gap per column of each round's pilot sample (before that round's shift).
+
+        The first round always runs; a further one only when it would end before ``deadline`` (the fit's
+        time budget, judged by the last round's time), so calibration overruns the budget by one round at most.
 
         A gap ``d = share - pilot share`` is shrunk by ``d**2 / (d**2 + v)``, ``v`` the binomial variance of
         the difference (training rows and pilot rows): a gap within sampling noise barely moves the bias, a
         real one is corrected almost fully (the log of the share ratio, at most 1 per round).
         """
         c = len(shares)
-        gaps = []
+        gaps: list[float] = []
+        last = 0.0  # seconds of the last round
         progress.start("calibrate", _CALIBRATION_ROUNDS)
-        for _ in range(_CALIBRATION_ROUNDS):
+        for r in range(_CALIBRATION_ROUNDS):
+            began = time.perf_counter()
+            if r and deadline is not None and began + last > deadline:
+                break
             pilot = self._draw(np.zeros((_CALIBRATION_ROWS, c), dtype=np.int64), np.zeros(c, dtype=bool), rng)
             tv = []
             with torch.no_grad():
@@ -318,6 +330,7 @@ class ARGNGenerator(Generator):
                     self.net_.b3[j, 0, : len(want)] += torch.from_numpy(step).to(self.net_.b3)
             gaps.append(round(float(np.mean(tv)), 5))
             progress.advance("calibrate", 1)
+            last = time.perf_counter() - began
         progress.end("calibrate")
         return gaps
 

@@ -226,6 +226,22 @@ def test_time_budget_and_training_record(table: pd.DataFrame) -> None:
     gen.fit(table)
     assert gen.training_["stopped_by"] in ("time", "early_stopping")
     assert gen.training_["epochs_run"] < 10_000
+    assert 1 <= len(gen.training_["calibration_tv"]) <= 3
+
+
+def test_calibration_stops_at_the_deadline() -> None:
+    """Past the fit's deadline only the first calibration round runs; without a deadline, all three."""
+    import time
+
+    from simulacra.progress import Silent
+
+    gen = simulacra.create_generator("argn", epochs=2, random_state=0, threads=1).fit(_table(300))
+    assert len(gen.training_["calibration_tv"]) == 3
+    rng = np.random.default_rng(0)
+    shares = [np.full(k, 1.0 / k) for k in gen.tokenizer_.cardinalities]  # type: ignore[attr-defined]
+    late = gen._calibrate(shares, 300, rng, Silent(), time.perf_counter() - 1.0)  # type: ignore[attr-defined]
+    assert len(late) == 1
+    assert len(gen._calibrate(shares, 300, rng, Silent(), None)) == 3  # type: ignore[attr-defined]
 
 
 def test_cli_fit_and_sample(tmp_path: Path) -> None:
