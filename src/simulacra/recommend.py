@@ -325,12 +325,14 @@ def candidates(
     """The generators ``run --auto`` measures, with their parameters.
 
     With ``epsilon``: only the DP generators (each given ``epsilon``); none when none is registered. Otherwise
-    the copula, and the deep ``vae`` and ``gan`` when the deep extra is installed and the table has 1,000+
-    rows. The deep ones get one torch thread (on a shared two-core machine a second thread made epochs 5-10x
-    slower, docs/deep.md) and no early stopping: their epochs are then known before the fit starts, so the
-    budget can be planned from :mod:`simulacra.estimate` (early stopping could end a fit anywhere from epoch
-    100 on); the validation split still judges the result. On Adult, 600 epochs without early stopping scored
-    as well as the early-stopped default (docs/deep.md).
+    the copula, and the deep ``argn``, ``vae`` and ``gan`` (in that order of preference) when the deep extra
+    is installed and the table has 1,000+ rows. The deep ones get one torch thread (on a shared two-core
+    machine a second thread made epochs 5-10x slower, docs/deep.md). The ``vae`` and ``gan`` run without
+    early stopping: their epochs are then known before the fit starts, so the budget can be planned from
+    :mod:`simulacra.estimate` (early stopping could end a fit anywhere from epoch 100 on); on Adult, 600
+    epochs without early stopping scored as well as the early-stopped default (docs/deep.md). ``argn`` keeps
+    its early stopping: it needs it (its fits end after 20-40 epochs, docs/argn.md), and its ``max_minutes``
+    (set by the selection to its share of the budget) bounds the fit, so the plan uses that bound.
     """
     avail = available_generators() if available is None else available
     if epsilon is not None:
@@ -339,6 +341,8 @@ def candidates(
     if "gaussian_copula" in avail:
         out["gaussian_copula"] = {}
     if n_rows >= DEEP_MIN_ROWS:
+        if "argn" in avail:
+            out["argn"] = {"threads": 1}
         for name in ("vae", "gan"):
             if name in avail:
                 out[name] = {"threads": 1, "early_stopping": False}
@@ -363,19 +367,18 @@ def recommend(
         if time_budget is not None and time_budget < DEEP_MIN_SECONDS:
             alternatives.append(("vae", f"not tried: a budget under {DEEP_MIN_SECONDS:.0f} s leaves it too few epochs"))
         else:
-            alternatives.append(("vae", f"the deep model to try first; {DEEP_ADULT}. Measure it with `run --auto`"))
-            if "gan" in avail:
-                alternatives.append(
-                    ("gan", "slower per epoch than the vae and behind it on Adult; tried by --auto last")
-                )
             if "argn" in avail:
                 alternatives.append(
                     (
                         "argn",
-                        f"the autoregressive model, the best quality we measured on mixed tables; {ARGN_ADULT}. Not "
-                        "yet among --auto's candidates (its early stopping makes its fit time hard to plan): fit it "
-                        "with `run --generator argn`",
+                        f"the autoregressive model, the best quality we measured on mixed tables; {ARGN_ADULT}. "
+                        "--auto tries it first of the deep models; or fit it alone with `run --generator argn`",
                     )
+                )
+            alternatives.append(("vae", f"{DEEP_ADULT}. Measure it with `run --auto`"))
+            if "gan" in avail:
+                alternatives.append(
+                    ("gan", "slower per epoch than the vae and behind it on Adult; tried by --auto last")
                 )
     elif epsilon is None and "vae" not in avail:
         alternatives.append(("vae", "not installed: pip install 'simulacra[deep]' to add the deep generators"))

@@ -35,6 +35,17 @@ def test_default_is_the_copula_with_evidence_and_deep_alternatives() -> None:
     assert any(m == "utility.tstr" for m, _ in rec.metrics)
 
 
+def test_argn_is_the_first_deep_candidate_and_keeps_its_early_stopping() -> None:
+    rec = recommend(schema_of(), n_rows=5000, target="group", available=ALL | {"argn"})
+    assert [g for g, _ in rec.generator.alternatives] == ["argn", "vae", "gan"]
+    assert "--auto tries it first" in rec.generator.alternatives[0][1]
+    assert rec.auto_candidates == ["gaussian_copula", "argn", "vae", "gan"]
+    cands = candidates(schema_of(), n_rows=5000, available=ALL | {"argn"})
+    assert cands["argn"] == {"threads": 1}  # early stopping on; max_minutes comes from the selection
+    assert cands["vae"] == {"threads": 1, "early_stopping": False}
+    assert "argn" not in candidates(schema_of(), n_rows=400, available=ALL | {"argn"})
+
+
 def test_small_tables_get_the_copula_and_no_deep_candidates() -> None:
     rec = recommend(schema_of(), n_rows=400, available=ALL)
     assert rec.generator.rule == "small table" and rec.generator.choice == "gaussian_copula"
@@ -87,4 +98,4 @@ def test_argn_is_named_as_an_alternative_with_its_evidence() -> None:
     rec = recommend(schema_of(), n_rows=5000, available=ALL | {"argn"})
     alternatives = dict(rec.generator.alternatives)
     assert "argn_vs_tabularargn.py" in alternatives["argn"] and "--generator argn" in alternatives["argn"]
-    assert "argn" not in rec.auto_candidates
+    assert "argn" in rec.auto_candidates
