@@ -159,6 +159,14 @@ def _deep_defaults(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _typical_epochs(name: str) -> int | None:
+    """Epochs the generator's fits usually end after under early stopping, when it states them."""
+    from .registry import generator_class
+
+    value = getattr(generator_class(name), "typical_epochs", None)
+    return int(value) if value else None
+
+
 def is_deep(name: str) -> bool:
     from .registry import _REGISTRY
 
@@ -307,6 +315,9 @@ def _deep_prediction(name: str, params: dict[str, Any], runs: list[dict[str, Any
     epoch_n = _linear(steps, epoch_s, float(max(1, _train_rows(n, early) // batch)))
     over_n = _linear(rows, over, float(n))
     epochs = planned_epochs(epoch_n, probe, p)
+    typical = _typical_epochs(name) if early else None
+    if typical is not None:
+        epochs = min(epochs, typical)
     every = max(1, min(10, int(p.get("epochs") or 300) // 30)) if early else 0
     evals = math.ceil(epochs / every) if every else 0
     fit = over_n + epochs * epoch_n + evals * probe
@@ -317,6 +328,8 @@ def _deep_prediction(name: str, params: dict[str, Any], runs: list[dict[str, Any
     )
     if p.get("max_minutes") is not None:
         basis += f", within max_minutes={p['max_minutes']}"
-    if evals:
+    if typical is not None:
+        basis += f"; {typical} epochs: where this generator's early stopping usually ends a fit (not a bound)"
+    elif evals:
         basis += "; an upper bound: early stopping may end the fit sooner"
     return fit, epochs, basis

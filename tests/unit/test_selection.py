@@ -78,6 +78,20 @@ def test_deep_prediction_respects_max_minutes() -> None:
     assert capped.fit_seconds < free.fit_seconds and capped.fit_seconds <= 30.0 + 5.0
 
 
+def test_deep_prediction_of_an_early_stopping_generator_uses_its_typical_epochs() -> None:
+    """argn keeps early stopping under --auto: the plan takes the epochs its fits usually run, capped by
+    max_minutes, instead of its 200-epoch ceiling."""
+    runs = [
+        {"rows": 2000, "fit_seconds": 1.0, "peak_rss_mb": 500.0, "probe_sample_seconds": 0.05, "epoch_seconds": 0.02},
+        {"rows": 6000, "fit_seconds": 1.5, "peak_rss_mb": 510.0, "probe_sample_seconds": 0.05, "epoch_seconds": 0.06},
+    ]
+    est = Estimate("argn", {}, 20_000, float("nan"), 540.0, "", calibration=runs)
+    planned = predict(est, {"threads": 1, "max_minutes": 4.0})
+    assert planned.epochs == 30 and "usually ends" in planned.basis
+    assert predict(est, {"threads": 1, "max_minutes": 0.05}).epochs < 30  # the budget still caps it
+    assert predict(est, {"threads": 1, "early_stopping": False, "max_minutes": 4.0}).epochs > 30
+
+
 def test_estimate_calibrates_in_workers_and_reports_failures() -> None:
     frame = make_mixed(3000, seed=2)
     schema = simulacra.profile(frame)
