@@ -22,7 +22,7 @@ from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train
 from ..progress import ProgressCallback
 from .transformer import CondTransformer
 
-__all__ = ["CondGRU", "build_lm", "lm_from_weights", "sample_texts", "train_lm"]
+__all__ = ["CondGRU", "build_lm", "lm_from_weights", "sample_texts", "train_lm", "use_bfloat16"]
 
 _PAD, _BOS, _EOS = 0, 1, 2
 
@@ -128,11 +128,14 @@ def train_lm(
     max_len: int = 130,
     warmup: int = 0,
     schedule: str = "constant",
+    precision: str = "float32",
 ) -> tuple[CondGRU | CondTransformer, TrainResult]:
     """Fit a :class:`CondGRU` (``arch="gru"``) or a :class:`~simulacra.text.transformer.CondTransformer`
     (``"transformer"``) on token-id sequences (without BOS/EOS) and their condition codes. ``warmup``: steps
     of linear learning-rate warm-up; ``schedule="cosine"``: the rate follows a cosine from ``lr`` down to
-    a tenth of it over the time to ``deadline`` (the training budget), so the last epochs take small steps."""
+    a tenth of it over the time to ``deadline`` (the training budget), so the last epochs take small steps.
+    ``precision``: ``"bfloat16"`` runs the transformer's forward pass under bfloat16 autocast (see
+    :func:`use_bfloat16`); the GRU always trains in float32."""
     seqs = [[_BOS, *s, _EOS] for s in ids]
     n = len(seqs)
     perm = rng.permutation(n)
@@ -157,6 +160,7 @@ def train_lm(
     steps = [0]
     began = time.perf_counter()
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
+    bf16 = arch == "transformer" and precision == "bfloat16"
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
     batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
 
@@ -173,8 +177,9 @@ def train_lm(
                 for group in opt.param_groups:
                     group["lr"] = rate[0] * factor
             steps[0] += 1
-            logits = model(x[:, :-1], c)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = model(x[:, :-1], c)
+            loss = loss_fn(logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -219,6 +224,17 @@ def train_lm(
     )
     model.eval()
     return model, result
+
+
+def use_bfloat16(precision: str) -> bool:
+    """Whether ``precision`` (``"auto"``, ``"float32"``, ``"bfloat16"``) means bfloat16 training here:
+    ``"auto"`` is bfloat16 when the CPU multiplies bfloat16 natively (oneDNN's check: AVX512-BF16 or AMX)."""
+    if precision == "auto":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
+    return precision == "bfloat16"
 
 
 def build_lm(arch: str, vocab: int, cards: Sequence[int], **kw: Any) -> CondGRU | CondTransformer:

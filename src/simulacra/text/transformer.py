@@ -1,6 +1,6 @@
 """A small causal transformer language model conditioned on the row (torch; extra ``deep``).
 
-The alternative to :class:`simulacra.text.lm.CondGRU` (``TextConfig(arch="transformer")``): learned token
+The default text model (``TextConfig()``; :class:`simulacra.text.lm.CondGRU` with ``arch="gru"``): learned token
 and position embeddings, ``blocks`` pre-norm blocks (multi-head causal self-attention through torch's
 ``scaled_dot_product_attention``, then a GELU feed-forward layer four times as wide), a final layer norm and
 an output layer tied to the token embeddings. The row vector ``c`` (the sum of the conditioning columns'
@@ -43,9 +43,14 @@ class _Block(nn.Module):
         if cache is not None:  # one new position attends to every earlier one: no mask needed
             k = torch.cat([cache[0], k], dim=2)
             v = torch.cat([cache[1], v], dim=2)
-        a = nn.functional.scaled_dot_product_attention(
-            q, k, v, is_causal=cache is None and t > 1, dropout_p=self.p if self.training else 0.0
-        )
+        with torch.autocast("cpu", enabled=False):  # bf16 attention is slow on CPU: always in float32
+            a = nn.functional.scaled_dot_product_attention(
+                q.float(),
+                k.float(),
+                v.float(),
+                is_causal=cache is None and t > 1,
+                dropout_p=self.p if self.training else 0.0,
+            )
         x = x + self.drop(self.proj(a.transpose(1, 2).reshape(b, t, d)))
         x = x + self.drop(self.fc_out(nn.functional.gelu(self.fc(self.ln2(x)))))
         return x, (k, v)
