@@ -47,6 +47,7 @@ def test_run_writes_texts_with_the_language_model_and_reports_them(run_out) -> N
     assert "text column review: language model on 160 texts" in text and "PII replaced: phone " in text
     manifest = json.loads((out / "model" / "manifest.json").read_text())
     assert manifest["text_models"]["review"]["status"] == "language model"
+    assert manifest["text_models"]["review"]["model"] == "transformer"  # the default text model
     report = json.loads((out / "report" / "report.json").read_text())
     for name in ("length", "ngrams", "consistency", "replay_rate", "embedding_detection", "embedding_mmd"):
         assert report["text"][name]["status"] == "ok", (name, report["text"][name]["reason"])
@@ -72,7 +73,7 @@ def test_sample_from_the_saved_model_uses_the_language_model(run_out, tmp_path: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm, transformer, placeholder or the path of a local"),
+        (("--text-model", "gpt"), "--text-model 'gpt'; choose lm, transformer, gru, placeholder or the path"),
         (("--text-model", "transformer", "--text-epsilon", "1"), "cannot go with --text-model transformer"),
         (("--text-model", "./no-such-model"), "no-such-model' does not exist; give a local folder"),
         (("--text-minutes", "0"), "--text-minutes 0.0; give a positive number"),

@@ -70,8 +70,9 @@ TextModelOpt = Annotated[
     str | None,
     typer.Option(
         "--text-model",
-        help="Free-text columns: lm (a GRU language model conditioned on the row; the default), transformer (a "
-        "small causal transformer instead, see docs/text.md), placeholder "
+        help="Free-text columns: lm (a small causal transformer language model conditioned on the row; the "
+        "default; transformer is the same), gru (a recurrent model instead, the default before; see "
+        "docs/text.md), placeholder "
         "(common words, the table model's word count), or the path of a local pre-trained model folder in the "
         "Hugging Face format to fine-tune (needs `pip install transformers`; nothing is downloaded). "
         "Differentially private generators use placeholder.",
@@ -363,10 +364,10 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
     dp = getattr(gen, "epsilon", None) is not None
     choice = text_model or ("placeholder" if dp and epsilon is None else "lm")
     folder = None
-    if choice not in ("lm", "transformer", "placeholder"):
+    if choice not in ("lm", "transformer", "gru", "placeholder"):
         if not Path(choice).expanduser().exists() and not any(sep in choice for sep in ("/", "\\", ".")):
             raise ParameterError(
-                f"--text-model {choice!r}; choose lm, transformer, placeholder or the path of a local pre-trained "
+                f"--text-model {choice!r}; choose lm, transformer, gru, placeholder or the path of a local pre-trained "
                 "model folder "
                 "(Hugging Face format: config.json, weights, tokenizer files); models are never downloaded"
             )
@@ -379,7 +380,7 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
         )
     if choice == "transformer" and epsilon is not None:
         raise ParameterError("--text-epsilon trains the GRU by DP-SGD; it cannot go with --text-model transformer")
-    if choice in ("lm", "transformer") and dp and epsilon is None:
+    if choice in ("lm", "transformer", "gru") and dp and epsilon is None:
         raise ParameterError(
             f"--text-model {choice} with the differentially private generator {generator!r}: the language model is not "
             "differentially private and would void the privacy guarantee; give it a budget of its own "
@@ -407,7 +408,12 @@ def _text_choice(gen: Any, text_model: str | None, minutes: float | None, epsilo
         settings["epsilon"] = float(epsilon)
     if folder is not None:
         settings["pretrained"] = str(Path(folder).expanduser().resolve())
-    config = TextConfig.transformer(**settings) if choice == "transformer" else TextConfig(**settings)
+    if choice == "transformer":
+        config = TextConfig.transformer(**settings)
+    elif choice == "gru":
+        config = TextConfig.gru(**settings)
+    else:  # lm: the default (the transformer; the GRU under --text-epsilon; a folder: fine-tuned)
+        config = TextConfig(**settings)
     config.check()  # a missing or foreign folder, or transformers not installed: one error before any fitting
     return config
 

@@ -150,6 +150,7 @@ class TextModel:
         self.model_ = model
         self.weights_ = weights_of(model)
         self.summary_.update(
+            model="gru",
             vocab_size=self.tokenizer_.vocab_size,
             conditioned_on=self.encoder_.names,
             training={"epochs_run": result.epochs_run, "stopped_by": result.stopped_by, "dp_sgd": plan},
@@ -183,7 +184,7 @@ class TextModel:
         start: float,
     ) -> None:
         from ..generators.deep._torch import torch_session, weights_of
-        from .lm import train_lm
+        from .lm import train_lm, use_bfloat16
         from .tokenizer import SubwordTokenizer
 
         cfg = self._cfg
@@ -210,14 +211,15 @@ class TextModel:
                 tie=cfg.tie,
                 lr_decay=cfg.lr_decay,
                 patience=cfg.patience,
-                early_stopping=cfg.early_stopping,
-                arch=cfg.arch,
+                early_stopping=cfg.keep_best,
+                arch=cfg.model_arch,
                 width=cfg.width,
                 blocks=cfg.blocks,
                 heads=cfg.heads,
                 max_len=cfg.max_tokens + 2,
-                warmup=cfg.warmup,
-                schedule=cfg.schedule,
+                warmup=cfg.warmup_steps,
+                schedule=cfg.lr_schedule,
+                precision="bfloat16" if use_bfloat16(cfg.precision) else "float32",
                 rng=rng,
                 progress=progress,
             )
@@ -226,7 +228,8 @@ class TextModel:
         self.summary_.update(
             vocab_size=self.tokenizer_.vocab_size,
             conditioned_on=self.encoder_.names,
-            training=result.to_dict(),
+            model=cfg.model_arch,
+            training={**result.to_dict(), "bfloat16": cfg.model_arch == "transformer" and use_bfloat16(cfg.precision)},
             fit_seconds=round(time.perf_counter() - start, 2),
         )
 
@@ -423,7 +426,7 @@ class TextModel:
                 private=cfg.epsilon is not None,
                 layers=cfg.layers,
                 tie=cfg.tie,
-                arch=cfg.arch,
+                arch=cfg.model_arch,
                 width=cfg.width,
                 blocks=cfg.blocks,
                 heads=cfg.heads,

@@ -16,7 +16,7 @@ from simulacra.text import TextConfig
 
 GOOD = (["i love it", "love the sound", "great value", "works great", "so happy"], ["really", "today", "again"])
 BAD = (["terrible support", "it broke", "awful sound", "waste of money", "so sad"], ["really", "today", "again"])
-SMALL = TextConfig(epochs=25, max_minutes=1.0, vocab_size=300, embed=16, hidden=48, batch_size=32, lr=1e-2)
+SMALL = TextConfig.gru(epochs=25, max_minutes=1.0, vocab_size=300, embed=16, hidden=48, batch_size=32, lr=1e-2)
 
 
 def corpus(n: int = 240, seed: int = 0) -> pd.DataFrame:
@@ -128,15 +128,46 @@ def test_transformer_learns_the_condition_and_round_trips(tmp_path) -> None:
     pd.testing.assert_frame_equal(load(tmp_path / "m").sample(30, random_state=2), a)
     with pytest.raises(ParameterError, match="width \\(30\\) must be a multiple of heads \\(4\\)"):
         gen.fit(corpus(), text=TextConfig(arch="transformer", width=30, heads=4))
-    recipe = TextConfig.transformer(max_minutes=2.0)
-    assert (recipe.arch, recipe.learning_rate, recipe.schedule, recipe.max_minutes) == (
-        "transformer",
-        1e-3,
-        "cosine",
-        2.0,
-    )
-    assert TextConfig().learning_rate == 3e-3
-    with pytest.raises(ParameterError, match="arch must be 'gru' or 'transformer'"):
+    with pytest.raises(ParameterError, match="arch must be 'auto', 'gru' or 'transformer'"):
         gen.fit(corpus(), text=TextConfig(arch="lstm"))
     with pytest.raises(ParameterError, match="schedule must be 'constant' or 'cosine'"):
         gen.fit(corpus(), text=TextConfig(schedule="linear"))
+    with pytest.raises(ParameterError, match="precision must be 'auto', 'float32' or 'bfloat16'"):
+        gen.fit(corpus(), text=TextConfig(precision="fp16"))
+
+
+def test_the_default_is_the_transformer_and_each_architecture_has_its_own_defaults() -> None:
+    from simulacra.text.lm import use_bfloat16
+
+    default = TextConfig()
+    resolved = (default.model_arch, default.width, default.dropout, default.learning_rate, default.warmup_steps)
+    assert resolved == ("transformer", 256, 0.1, 1e-3, 200)
+    assert (default.lr_schedule, default.keep_best) == ("cosine", False)
+    assert TextConfig.transformer(max_minutes=2.0) == TextConfig(arch="transformer", max_minutes=2.0)
+    gru = TextConfig.gru()
+    assert (gru.model_arch, gru.learning_rate, gru.warmup_steps, gru.lr_schedule, gru.keep_best) == (
+        "gru",
+        3e-3,
+        0,
+        "constant",
+        True,
+    )
+    private = TextConfig(epsilon=4.0)  # DP-SGD trains the GRU
+    assert (private.model_arch, private.learning_rate) == ("gru", 3e-3)
+    explicit = TextConfig(warmup=0, schedule="constant", early_stopping=True)
+    assert (explicit.warmup_steps, explicit.lr_schedule, explicit.keep_best) == (0, "constant", True)
+    assert use_bfloat16("bfloat16") and not use_bfloat16("float32")
+    assert isinstance(use_bfloat16("auto"), bool)
+
+
+def test_transformer_trains_in_float32_and_bfloat16() -> None:
+    from dataclasses import replace
+
+    cfg = replace(SMALL, arch="transformer", width=32, blocks=1, heads=2, warmup=10)
+    for precision in ("float32", "bfloat16"):
+        gen = create_generator("gaussian_copula", random_state=0).fit(corpus(), text=replace(cfg, precision=precision))
+        info = gen.text_summary()["review"]
+        assert info["model"] == "transformer" and info["training"]["bfloat16"] is (precision == "bfloat16")
+        out = gen.sample(100, random_state=1)
+        good, bad = out[out["label"] == "good"]["review"], out[out["label"] == "bad"]["review"]
+        assert share(good, ("love", "great", "happy")) > 0.7 and share(bad, ("awful", "terrible", "broke")) > 0.7
