@@ -11,7 +11,8 @@ and (b) by the placeholder text model of the foundation issue. Printed per datas
 * long-span (8-word) replay rate of ours vs the holdout's own rate against the training texts;
 * e-mail addresses / phone numbers of the training texts found in the output; guard rejection rate.
 
-Run (about 30 minutes on the 2-core machine, one torch thread):
+Run (about 35 minutes on the 2-core machine, one torch thread; the text model is ``TextConfig()``, the
+transformer, unless ``--set arch=gru`` etc.):
 
     .venv/bin/python benchmarks/text_quality.py [--datasets amazon_alexa_reviews,airline_tweets,airbnb_barcelona]
         [--max-minutes 12] [--temperature T] [--top-p P] [--dropout D] [--set KEY=VALUE ...] [--markdown]
@@ -76,6 +77,7 @@ def _one(name: str, max_minutes: float, seed: int, settings: dict[str, Any]) -> 
     summary = gen.text_summary()[spec["text"]]
     row["fit_s_total"] = time.perf_counter() - start
     row["fit_s_text"] = summary["fit_seconds"]
+    row["model"] = summary.get("model")
     row["epochs"] = summary["training"]["epochs_run"]
     row["stopped_by"] = summary["training"]["stopped_by"]
     best = summary["training"].get("best_score")
@@ -166,7 +168,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: TextConfig's)")
     ap.add_argument("--top-p", type=float, default=None, help="nucleus sampling share (default: TextConfig's)")
-    ap.add_argument("--dropout", type=float, default=None, help="GRU dropout (default: TextConfig's)")
+    ap.add_argument("--dropout", type=float, default=None, help="model dropout (default: TextConfig's)")
     ap.add_argument(
         "--set",
         action="append",
