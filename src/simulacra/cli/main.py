@@ -437,7 +437,11 @@ def _print_text(gen: Any) -> None:
                 "(a budget of its own, added to the table generator's by composition)"
             )
             continue
-        what = "language model"
+        what = {"transformer": "transformer language model", "gru": "GRU language model"}.get(
+            str(info.get("model")), "language model"
+        )
+        if train.get("bfloat16"):
+            what += " (bfloat16 products)"
         if "pretrained" in info:
             pre = info["pretrained"]
             what = f"language model fine-tuned from {pre.get('model_type')} '{pre.get('folder')}'"

@@ -22,7 +22,7 @@ from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train
 from ..progress import ProgressCallback
 from .transformer import CondTransformer
 
-__all__ = ["CondGRU", "build_lm", "lm_from_weights", "sample_texts", "train_lm", "use_bfloat16"]
+__all__ = ["CondGRU", "build_lm", "lm_from_weights", "lr_factor", "sample_texts", "train_lm", "use_bfloat16"]
 
 _PAD, _BOS, _EOS = 0, 1, 2
 
@@ -133,7 +133,8 @@ def train_lm(
     """Fit a :class:`CondGRU` (``arch="gru"``) or a :class:`~simulacra.text.transformer.CondTransformer`
     (``"transformer"``) on token-id sequences (without BOS/EOS) and their condition codes. ``warmup``: steps
     of linear learning-rate warm-up; ``schedule="cosine"``: the rate follows a cosine from ``lr`` down to
-    a tenth of it over the time to ``deadline`` (the training budget), so the last epochs take small steps.
+    a tenth of it over the time to ``deadline`` (the training budget) or over ``epochs``, whichever ends
+    first, so the last epochs take small steps.
     ``precision``: ``"bfloat16"`` runs the transformer's forward pass under bfloat16 autocast (see
     :func:`use_bfloat16`); the GRU always trains in float32."""
     seqs = [[_BOS, *s, _EOS] for s in ids]
@@ -163,16 +164,15 @@ def train_lm(
     bf16 = arch == "transformer" and precision == "bfloat16"
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
     batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
+    total_steps = max(1, epochs * len(batches))
 
     def run_epoch() -> dict[str, float]:
         model.train()
         total, count = 0.0, 0
         for b in rng.permutation(len(batches)):
             x, c = batches[b]
-            factor = min(1.0, (steps[0] + 1) / warmup) if warmup else 1.0
-            if schedule == "cosine" and deadline is not None:
-                done = min(1.0, (time.perf_counter() - began) / max(deadline - began, 1e-9))
-                factor *= 0.1 + 0.45 * (1.0 + math.cos(math.pi * done))
+            elapsed = None if deadline is None else (time.perf_counter() - began) / max(deadline - began, 1e-9)
+            factor = lr_factor(steps[0], warmup=warmup, schedule=schedule, total_steps=total_steps, elapsed=elapsed)
             if factor != 1.0 or steps[0] == warmup:
                 for group in opt.param_groups:
                     group["lr"] = rate[0] * factor
@@ -224,6 +224,18 @@ def train_lm(
     )
     model.eval()
     return model, result
+
+
+def lr_factor(step: int, *, warmup: int, schedule: str, total_steps: int, elapsed: float | None) -> float:
+    """The factor on the learning rate at training step ``step`` (from 0): a linear warm-up over ``warmup``
+    steps, then with ``schedule="cosine"`` a cosine from 1 down to 0.1 over the share of training done,
+    which is the share of the ``total_steps`` (the epoch limit) or of the time budget (``elapsed``, a share
+    of it; None: no budget), whichever is larger, so the rate has come down wherever training ends."""
+    factor = min(1.0, (step + 1) / warmup) if warmup else 1.0
+    if schedule == "cosine":
+        done = min(1.0, max(step / max(total_steps, 1), elapsed or 0.0))
+        factor *= 0.1 + 0.45 * (1.0 + math.cos(math.pi * done))
+    return factor
 
 
 def use_bfloat16(precision: str) -> bool:

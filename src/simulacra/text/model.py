@@ -183,7 +183,7 @@ class TextModel:
         progress: ProgressCallback,
         start: float,
     ) -> None:
-        from ..generators.deep._torch import torch_session, weights_of
+        from ..generators.deep._torch import cpu_count, torch_session, weights_of
         from .lm import train_lm, use_bfloat16
         from .tokenizer import SubwordTokenizer
 
@@ -229,7 +229,11 @@ class TextModel:
             vocab_size=self.tokenizer_.vocab_size,
             conditioned_on=self.encoder_.names,
             model=cfg.model_arch,
-            training={**result.to_dict(), "bfloat16": cfg.model_arch == "transformer" and use_bfloat16(cfg.precision)},
+            training={
+                **result.to_dict(),
+                "bfloat16": cfg.model_arch == "transformer" and use_bfloat16(cfg.precision),
+                "threads": cfg.threads or cpu_count(),
+            },
             fit_seconds=round(time.perf_counter() - start, 2),
         )
 

@@ -171,3 +171,30 @@ def test_transformer_trains_in_float32_and_bfloat16() -> None:
         out = gen.sample(100, random_state=1)
         good, bad = out[out["label"] == "good"]["review"], out[out["label"] == "bad"]["review"]
         assert share(good, ("love", "great", "happy")) > 0.7 and share(bad, ("awful", "terrible", "broke")) > 0.7
+
+
+def test_the_cosine_rate_comes_down_by_the_epoch_limit_or_the_time_budget() -> None:
+    from simulacra.text.lm import lr_factor
+
+    def cosine(step: int, elapsed: float | None) -> float:
+        return lr_factor(step, warmup=10, schedule="cosine", total_steps=100, elapsed=elapsed)
+
+    assert cosine(0, None) == pytest.approx(0.1, abs=0.01)  # warm-up: a tenth of the rate at the first step
+    assert cosine(50, None) == pytest.approx(0.55)  # half the epochs, no time budget: half way down
+    assert cosine(100, None) == pytest.approx(0.1)  # the epoch limit ends training at a tenth of the rate
+    assert cosine(20, 1.0) == pytest.approx(0.1)  # the time budget spent first: down all the same
+    assert cosine(50, 0.25) == pytest.approx(0.55)  # the larger share of the two counts
+    assert lr_factor(100, warmup=0, schedule="constant", total_steps=100, elapsed=1.0) == 1.0
+
+
+def test_threads_default_to_every_core_and_bad_threads_are_one_clear_error() -> None:
+    from dataclasses import replace
+
+    from simulacra.generators.deep._torch import cpu_count
+
+    assert TextConfig().threads is None
+    gen = create_generator("gaussian_copula", random_state=0).fit(corpus(), text=replace(SMALL, epochs=2))
+    assert gen.text_summary()["review"]["training"]["threads"] == cpu_count()
+    for bad in (0, True, 1.5):
+        with pytest.raises(ParameterError, match="threads must be a positive integer or None"):
+            create_generator("gaussian_copula", random_state=0).fit(corpus(), text=TextConfig(threads=bad))
