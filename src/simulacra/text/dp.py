@@ -28,6 +28,7 @@ from ..generators.deep._dp import DPSGDPlan, poisson_batches, wrap_private
 from ..generators.deep._torch import TrainResult, torch, train_loop
 from ..privacy import PrivacyLedger
 from ..progress import ProgressCallback
+from .config import TextConfig
 from .lm import CondGRU
 
 __all__ = ["LENGTH_EDGES", "train_lm_private"]
@@ -40,25 +41,25 @@ LENGTH_EDGES = [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]
 def train_lm_private(
     ids: list[list[int]],
     codes: np.ndarray,
+    cfg: TextConfig,
     *,
     vocab: int,
     cards: Sequence[int],
-    embed: int,
-    hidden: int,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    max_grad_norm: float,
     ledger: PrivacyLedger,
     deadline: float | None,
     rng: np.random.Generator,
     progress: ProgressCallback,
 ) -> tuple[CondGRU, TrainResult, dict[str, Any]]:
-    """Fit a private :class:`CondGRU`; returns the model, the training record and the DP-SGD plan summary."""
+    """Fit the private :class:`CondGRU` of ``cfg`` (its sizes, ``epochs``, ``batch_size`` as the expected
+    Poisson batch, learning rate and ``max_grad_norm``); returns the model, the training record and the
+    DP-SGD plan summary."""
+    epochs, batch_size = cfg.epochs, cfg.batch_size
     seqs = [[_BOS, *s, _EOS] for s in ids]
-    plan = DPSGDPlan(n_rows=len(seqs), batch_size=batch_size, epochs=epochs, max_grad_norm=max_grad_norm, ledger=ledger)
-    model = CondGRU(vocab, cards, embed=embed, hidden=hidden, dropout=0.0, private=True)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    plan = DPSGDPlan(
+        n_rows=len(seqs), batch_size=batch_size, epochs=epochs, max_grad_norm=cfg.max_grad_norm, ledger=ledger
+    )
+    model = CondGRU(vocab, cards, embed=cfg.embed, hidden=cfg.hidden, dropout=0.0, private=True)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     wrapped, dp_opt = wrap_private(model, opt, plan, loss_reduction="sum")
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=_PAD, reduction="sum")
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..generators.deep._torch import TrainResult, load_weights, nn, torch, train_loop, weights_of
 from ..progress import ProgressCallback
+from .config import TextConfig
 from .transformer import CondTransformer
 
 __all__ = ["CondGRU", "build_lm", "lm_from_weights", "lr_factor", "sample_texts", "train_lm", "use_bfloat16"]
@@ -103,67 +104,38 @@ def _batches(seqs: list[list[int]], codes: np.ndarray, idx: np.ndarray, batch: i
 def train_lm(
     ids: list[list[int]],
     codes: np.ndarray,
+    cfg: TextConfig,
     *,
     vocab: int,
     cards: Sequence[int],
-    embed: int,
-    hidden: int,
-    epochs: int,
-    batch_size: int,
-    lr: float,
     deadline: float | None,
-    dropout: float = 0.1,
-    layers: int = 1,
-    tie: bool = False,
-    lr_decay: float = 1.0,
-    patience: int = 2,
-    early_stopping: bool = True,
     rng: np.random.Generator,
     progress: ProgressCallback,
-    privacy: Any = None,
-    arch: str = "gru",
-    width: int = 192,
-    blocks: int = 3,
-    heads: int = 4,
-    max_len: int = 130,
-    warmup: int = 0,
-    schedule: str = "constant",
-    precision: str = "float32",
 ) -> tuple[CondGRU | CondTransformer, TrainResult]:
-    """Fit a :class:`CondGRU` (``arch="gru"``) or a :class:`~simulacra.text.transformer.CondTransformer`
-    (``"transformer"``) on token-id sequences (without BOS/EOS) and their condition codes. ``warmup``: steps
-    of linear learning-rate warm-up; ``schedule="cosine"``: the rate follows a cosine from ``lr`` down to
-    a tenth of it over the time to ``deadline`` (the training budget) or over ``epochs``, whichever ends
-    first, so the last epochs take small steps.
-    ``precision``: ``"bfloat16"`` runs the transformer's forward pass under bfloat16 autocast (see
-    :func:`use_bfloat16`); the GRU always trains in float32."""
+    """Fit the language model of ``cfg`` (a :class:`CondGRU` or a
+    :class:`~simulacra.text.transformer.CondTransformer`, :attr:`TextConfig.model_arch`) on token-id sequences
+    (without BOS/EOS) and their condition codes, with ``cfg``'s training settings: Adam at
+    :attr:`~TextConfig.learning_rate` with :attr:`~TextConfig.warmup_steps` of linear warm-up; under the
+    cosine :attr:`~TextConfig.lr_schedule` the rate falls to a tenth of it over the time to ``deadline`` (the
+    training budget) or over ``epochs``, whichever ends first (:func:`lr_factor`), so the last epochs take
+    small steps; the transformer's forward pass under bfloat16 autocast where ``precision`` says so (see
+    :func:`use_bfloat16`; the GRU always trains in float32)."""
+    lr, epochs, warmup, schedule = cfg.learning_rate, cfg.epochs, cfg.warmup_steps, cfg.lr_schedule
+    lr_decay, patience, early_stopping = cfg.lr_decay, cfg.patience, cfg.keep_best
     seqs = [[_BOS, *s, _EOS] for s in ids]
     n = len(seqs)
     perm = rng.permutation(n)
     n_val = min(max(1, n // 20), 500) if n >= 40 else 0
     val_idx, train_idx = perm[:n_val], perm[n_val:]
-    model = build_lm(
-        arch,
-        vocab,
-        cards,
-        embed=embed,
-        hidden=hidden,
-        dropout=dropout,
-        layers=layers,
-        tie=tie,
-        width=width,
-        blocks=blocks,
-        heads=heads,
-        max_len=max_len,
-    )
+    model = build_lm(cfg, vocab, cards)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     rate = [lr]  # the current rate (lowered by lr_decay); warm-up scales it over the first steps
     steps = [0]
     began = time.perf_counter()
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
-    bf16 = arch == "transformer" and precision == "bfloat16"
+    bf16 = cfg.model_arch == "transformer" and use_bfloat16(cfg.precision)
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
-    batches = _batches(seqs, codes, train_idx, batch_size)  # the same padded batches every epoch, in a new order
+    batches = _batches(seqs, codes, train_idx, cfg.batch_size)  # the same padded batches every epoch, in a new order
     total_steps = max(1, epochs * len(batches))
 
     def run_epoch() -> dict[str, float]:
@@ -249,27 +221,26 @@ def use_bfloat16(precision: str) -> bool:
     return precision == "bfloat16"
 
 
-def build_lm(arch: str, vocab: int, cards: Sequence[int], **kw: Any) -> CondGRU | CondTransformer:
-    """A fresh GRU or transformer language model (the settings of the other architecture are ignored)."""
-    if arch == "transformer":
+def build_lm(
+    cfg: TextConfig, vocab: int, cards: Sequence[int], *, dropout: float | None = None
+) -> CondGRU | CondTransformer:
+    """A fresh language model of ``cfg``'s architecture and sizes (:attr:`TextConfig.model_arch`; the GRU
+    computes per-example gradients under ``epsilon``) for ``vocab`` subwords and conditions of ``cards``
+    categories; ``dropout``: instead of ``cfg.dropout`` (0 for a model that only samples)."""
+    drop = cfg.dropout if dropout is None else dropout
+    if cfg.model_arch == "transformer":
         return CondTransformer(
-            vocab,
-            cards,
-            width=kw["width"],
-            blocks=kw["blocks"],
-            heads=kw["heads"],
-            dropout=kw["dropout"],
-            max_len=kw["max_len"],
+            vocab, cards, width=cfg.width, blocks=cfg.blocks, heads=cfg.heads, dropout=drop, max_len=cfg.max_tokens + 2
         )
     return CondGRU(
         vocab,
         cards,
-        embed=kw["embed"],
-        hidden=kw["hidden"],
-        dropout=kw["dropout"],
-        private=kw.get("private", False),
-        layers=kw["layers"],
-        tie=kw["tie"],
+        embed=cfg.embed,
+        hidden=cfg.hidden,
+        dropout=drop,
+        private=cfg.epsilon is not None,
+        layers=cfg.layers,
+        tie=cfg.tie,
     )
 
 
@@ -350,35 +321,10 @@ def _top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
 
 
 def lm_from_weights(
-    weights: dict[str, Any],
-    vocab: int,
-    cards: Sequence[int],
-    embed: int,
-    hidden: int,
-    private: bool = False,
-    layers: int = 1,
-    tie: bool = False,
-    arch: str = "gru",
-    width: int = 192,
-    blocks: int = 3,
-    heads: int = 4,
-    max_len: int = 130,
+    weights: dict[str, Any], cfg: TextConfig, vocab: int, cards: Sequence[int]
 ) -> CondGRU | CondTransformer:
-    model = build_lm(
-        arch,
-        vocab,
-        cards,
-        embed=embed,
-        hidden=hidden,
-        dropout=0.0,
-        private=private,
-        layers=layers,
-        tie=tie,
-        width=width,
-        blocks=blocks,
-        heads=heads,
-        max_len=max_len,
-    )
+    """The saved language model of ``cfg`` with ``weights``, ready to sample (no dropout)."""
+    model = build_lm(cfg, vocab, cards, dropout=0.0)
     load_weights(model, weights)
     model.eval()
     return model

@@ -134,14 +134,9 @@ class TextModel:
             model, result, plan = train_lm_private(
                 ids,
                 codes,
+                cfg,
                 vocab=self.tokenizer_.vocab_size,
                 cards=self.encoder_.cardinalities,
-                embed=cfg.embed,
-                hidden=cfg.hidden,
-                epochs=cfg.epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.learning_rate,
-                max_grad_norm=cfg.max_grad_norm,
                 ledger=ledger,
                 deadline=start + 60.0 * cfg.max_minutes,
                 rng=rng,
@@ -198,28 +193,10 @@ class TextModel:
             model, result = train_lm(
                 ids,
                 codes,
+                cfg,
                 vocab=self.tokenizer_.vocab_size,
                 cards=self.encoder_.cardinalities,
-                embed=cfg.embed,
-                hidden=cfg.hidden,
-                epochs=cfg.epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.learning_rate,
                 deadline=deadline,
-                dropout=cfg.dropout,
-                layers=cfg.layers,
-                tie=cfg.tie,
-                lr_decay=cfg.lr_decay,
-                patience=cfg.patience,
-                early_stopping=cfg.keep_best,
-                arch=cfg.model_arch,
-                width=cfg.width,
-                blocks=cfg.blocks,
-                heads=cfg.heads,
-                max_len=cfg.max_tokens + 2,
-                warmup=cfg.warmup_steps,
-                schedule=cfg.lr_schedule,
-                precision="bfloat16" if use_bfloat16(cfg.precision) else "float32",
                 rng=rng,
                 progress=progress,
             )
@@ -421,19 +398,5 @@ class TextModel:
             self.guard_ = SpanGuard.from_state(state["guard"])
             self.encoder_ = ConditionEncoder.from_state(state["encoder"], schema)
             self.weights_ = {str(k): np.asarray(v) for k, v in state["weights"].items()}
-            self.model_ = lm_from_weights(
-                self.weights_,
-                self.tokenizer_.vocab_size,
-                self.encoder_.cardinalities,
-                cfg.embed,
-                cfg.hidden,
-                private=cfg.epsilon is not None,
-                layers=cfg.layers,
-                tie=cfg.tie,
-                arch=cfg.model_arch,
-                width=cfg.width,
-                blocks=cfg.blocks,
-                heads=cfg.heads,
-                max_len=cfg.max_tokens + 2,
-            )
+            self.model_ = lm_from_weights(self.weights_, cfg, self.tokenizer_.vocab_size, self.encoder_.cardinalities)
         return self
