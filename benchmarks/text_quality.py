@@ -11,8 +11,11 @@ and (b) by the placeholder text model of the foundation issue. Printed per datas
 * long-span (8-word) replay rate of ours vs the holdout's own rate against the training texts;
 * e-mail addresses / phone numbers of the training texts found in the output; guard rejection rate.
 
-Run (about 35 minutes on the 2-core machine, one torch thread; the text model is ``TextConfig()``, the
-transformer, unless ``--set arch=gru`` etc.):
+Run (about 30 minutes on the 2-core machine, on every core; the text model is ``TextConfig()``, the
+transformer, unless ``--set arch=gru`` etc.; ``--set threads=1`` for one thread). To see what a CPU without
+native bfloat16 does, limit the kernels to AVX2 (oneDNN then reports no native bfloat16 and ``precision``
+"auto" trains in float32): ``ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2``
+before the command.
 
     .venv/bin/python benchmarks/text_quality.py [--datasets amazon_alexa_reviews,airline_tweets,airbnb_barcelona]
         [--max-minutes 12] [--temperature T] [--top-p P] [--dropout D] [--set KEY=VALUE ...] [--markdown]
@@ -80,6 +83,8 @@ def _one(name: str, max_minutes: float, seed: int, settings: dict[str, Any]) -> 
     row["model"] = summary.get("model")
     row["epochs"] = summary["training"]["epochs_run"]
     row["stopped_by"] = summary["training"]["stopped_by"]
+    row["threads"] = summary["training"].get("threads")
+    row["bfloat16"] = summary["training"].get("bfloat16")
     best = summary["training"].get("best_score")
     row["val_loss"] = None if best is None else -best  # nats per subword on the validation share, best epoch
     row["pii_replaced"] = summary.get("pii_replaced", {})
@@ -194,7 +199,13 @@ def main() -> None:
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         rows.append(_one(name, args.max_minutes, args.seed, settings))
         print(_table(rows[-1:], args.markdown), flush=True)
-        print(f"  ({rows[-1]['stopped_by']}; best validation loss {_fmt(rows[-1]['val_loss'])})", flush=True)
+        last = rows[-1]
+        arith = "bfloat16" if last["bfloat16"] else "float32"
+        print(
+            f"  ({last['model']}, {last['threads']} threads, {arith}; stopped by {last['stopped_by']}; "
+            f"best validation loss {_fmt(last['val_loss'])})",
+            flush=True,
+        )
         if args.json is not None:
             args.json.write_text(json.dumps(rows, indent=1, default=str))
     print()

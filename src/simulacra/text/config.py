@@ -128,8 +128,8 @@ class TextConfig:
     natively (AVX512-BF16 or AMX; 1.6x the steps per minute on an AMD EPYC core), else float32. The GRU and
     sampling always run in float32."""
     threads: int | None = None
-    """Torch threads for training and sampling; None: every available core (two on the 2-core machine: float32
-    products run 1.7-1.9x the steps per minute of one thread, bfloat16 ones 1.6x)."""
+    """Torch threads for training and sampling; None: every core the process may use (on the 2-core machine
+    two threads run about 1.7x the steps per minute of one in float32, 1.6x in bfloat16)."""
     epsilon: float | None = None
     """Differential privacy: train by DP-SGD within this budget (see :mod:`simulacra.text.dp`); None: not DP."""
     delta: float = 1e-9
