@@ -23,7 +23,16 @@ from ..progress import ProgressCallback
 from .config import TextConfig
 from .transformer import CondTransformer
 
-__all__ = ["CondGRU", "build_lm", "lm_from_weights", "lr_factor", "sample_texts", "train_lm", "use_bfloat16"]
+__all__ = [
+    "CondGRU",
+    "build_lm",
+    "lm_from_weights",
+    "lr_factor",
+    "sample_texts",
+    "train_lm",
+    "trains_in_bfloat16",
+    "use_bfloat16",
+]
 
 _PAD, _BOS, _EOS = 0, 1, 2
 
@@ -133,7 +142,7 @@ def train_lm(
     steps = [0]
     began = time.perf_counter()
     loss_fn = nn.CrossEntropyLoss(ignore_index=_PAD, reduction="mean")
-    bf16 = cfg.model_arch == "transformer" and use_bfloat16(cfg.precision)
+    bf16 = trains_in_bfloat16(cfg)
     val_batches = _batches(seqs, codes, val_idx, 256) if n_val else []
     batches = _batches(seqs, codes, train_idx, cfg.batch_size)  # the same padded batches every epoch, in a new order
     total_steps = max(1, epochs * len(batches))
@@ -219,6 +228,11 @@ def use_bfloat16(precision: str) -> bool:
         except (AttributeError, RuntimeError):
             return False
     return precision == "bfloat16"
+
+
+def trains_in_bfloat16(cfg: TextConfig) -> bool:
+    """Whether the model of ``cfg`` trains under bfloat16 autocast here (the transformer only)."""
+    return cfg.model_arch == "transformer" and use_bfloat16(cfg.precision)
 
 
 def build_lm(

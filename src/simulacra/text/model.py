@@ -179,7 +179,7 @@ class TextModel:
         start: float,
     ) -> None:
         from ..generators.deep._torch import cpu_count, torch_session, weights_of
-        from .lm import train_lm, use_bfloat16
+        from .lm import train_lm, trains_in_bfloat16
         from .tokenizer import SubwordTokenizer
 
         cfg = self._cfg
@@ -208,7 +208,7 @@ class TextModel:
             model=cfg.model_arch,
             training={
                 **result.to_dict(),
-                "bfloat16": cfg.model_arch == "transformer" and use_bfloat16(cfg.precision),
+                "bfloat16": trains_in_bfloat16(cfg),
                 "threads": cfg.threads or cpu_count(),
             },
             fit_seconds=round(time.perf_counter() - start, 2),
